@@ -1,0 +1,26 @@
+"""corptls: make Python's HTTPS clients trust the operating system's certificate store.
+
+Verification stays on: only default trust (certifi's bundle, OpenSSL's default
+paths) is widened with the OS roots. ``import corptls`` loads nothing else: the API
+is imported on first access, and the OS store is read on first use.
+"""
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from ._api import bundle_path, extract, inject, is_injected, roots
+    from ._warnings import CorptlsWarning
+
+__all__ = ["CorptlsWarning", "bundle_path", "extract", "inject", "is_injected", "roots"]
+__version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> object:
+    if name == "CorptlsWarning":
+        from ._warnings import CorptlsWarning
+
+        return CorptlsWarning
+    if name in __all__:
+        from . import _api
+
+        return getattr(_api, name)
+    raise AttributeError(f"module 'corptls' has no attribute {name!r}")

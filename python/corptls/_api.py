@@ -1,0 +1,79 @@
+"""inject() / extract(): install and remove every client patch, under one lock."""
+
+from __future__ import annotations
+
+import _thread
+import importlib
+import os
+TYPE_CHECKING = False  # not `typing`: its import costs ~15 ms, start-up must not pay it
+if TYPE_CHECKING:
+    from typing import Dict, Iterable, List, Optional
+
+from . import _bundle, _hooks
+from ._undo import Undo
+from .clients import PATCHES
+
+_lock = _thread.RLock()
+_undos: Dict[str, Undo] = {}
+_injected = False
+
+
+def inject(*, extra_cas: Iterable["str | os.PathLike[str]"] = (), lazy: bool = False) -> None:
+    """Make Python's HTTPS clients trust the OS store (plus certifi's roots and ``extra_cas``).
+
+    Idempotent and thread-safe. Applies at once to libraries already imported and to the
+    others when they are imported. Verification is never weakened. Unless ``lazy``, the
+    store is read now, so a broken installation raises here rather than at first use.
+    """
+    global _injected
+    with _lock:
+        _bundle.configure(extra_cas)
+        if not lazy:
+            _bundle.current()
+        if _injected:
+            return
+        _bundle.set_active(True)
+        _injected = True
+        for name, target in PATCHES:
+            _watch(name, target)
+
+
+def extract() -> None:
+    """Undo inject(): every patched object gets its original back."""
+    global _injected
+    with _lock:
+        if not _injected:
+            return
+        _bundle.set_active(False)
+        _injected = False
+        for name, target in reversed(PATCHES):
+            _hooks.forget(target)
+            undo = _undos.pop(name, None)
+            if undo is not None:
+                undo.revert()
+
+
+def is_injected() -> bool:
+    return _injected
+
+
+def roots() -> List[object]:
+    """Every root of the bundle, each with ``subject``, ``sha256``, ``not_after`` and ``sources``."""
+    return list(_bundle.current().collection.roots)  # type: ignore[attr-defined]
+
+
+def bundle_path() -> Optional[str]:
+    """The bundle file (PEM), or None when no safe place could be written."""
+    return _bundle.current().path
+
+
+def _watch(name: str, target: str) -> None:
+    def apply(module: object) -> None:
+        with _lock:
+            if not _injected or name in _undos:
+                return
+            undo = Undo()
+            _undos[name] = undo
+            importlib.import_module(f"corptls.clients.{name}").apply(module, undo)
+
+    _hooks.when_imported(target, apply)

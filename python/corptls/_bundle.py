@@ -1,0 +1,157 @@
+"""The trust bundle: OS roots ∪ certifi ∪ OpenSSL defaults ∪ CA variables ∪ extra CAs.
+
+Collected once per process on first use (the Rust core does the certificate work),
+written to the per-user cache so path-based clients can use it, kept in memory
+when no safe place exists.
+"""
+
+from __future__ import annotations
+
+import _thread
+import os
+TYPE_CHECKING = False  # not `typing`: its import costs ~15 ms, start-up must not pay it
+if TYPE_CHECKING:
+    from typing import FrozenSet, Iterable, List, Optional, Tuple
+
+from ._warnings import warn
+
+
+class Bundle:
+    """One collection of roots, and how to recognise default trust."""
+
+    def __init__(self, collection: object, path: Optional[str], default_files: FrozenSet[str],
+                 default_dirs: FrozenSet[str]) -> None:
+        self.collection = collection
+        self.pem: str = collection.pem  # type: ignore[attr-defined]
+        self.path = path
+        self.default_files = default_files
+        self.default_dirs = default_dirs
+        roots = collection.roots  # type: ignore[attr-defined]
+        # The CA sets a stock context holds after loading one default-trust file.
+        self.default_sets = tuple(
+            frozenset(r.der for r in roots if label in r.sources)
+            for label in ("certifi", "openssl-file", "SSL_CERT_FILE")
+        )
+
+    def is_default_file(self, path: "str | os.PathLike[str]") -> bool:
+        return _real(path) in self.default_files
+
+    def is_default_dir(self, path: "str | os.PathLike[str]") -> bool:
+        return _real(path) in self.default_dirs
+
+    def holds_default_trust(self, ca_ders: List[bytes]) -> bool:
+        """True when a context's CA list is exactly one default-trust file's."""
+        loaded = frozenset(ca_ders)
+        return bool(loaded) and loaded in self.default_sets
+
+
+_lock = _thread.allocate_lock()
+_bundle: Optional[Bundle] = None
+_extra: Tuple[str, ...] = ()
+_failed = False
+
+
+def configure(extra: Iterable["str | os.PathLike[str]"]) -> None:
+    """Set the caller's extra CA paths; a change means collecting again."""
+    global _bundle, _extra, _failed
+    extra_paths = tuple(os.fspath(p) for p in extra)
+    with _lock:
+        if extra_paths != _extra:
+            _extra, _bundle, _failed = extra_paths, None, False
+
+
+def current() -> Bundle:
+    """The bundle, collected on first call. Raises when the native core cannot run."""
+    global _bundle
+    with _lock:
+        if _bundle is None:
+            _bundle = _collect(_extra)
+        return _bundle
+
+
+def usable() -> Optional[Bundle]:
+    """The bundle, or None after warning once when it cannot be built: callers then act stock."""
+    global _failed
+    if _bundle is not None:
+        return _bundle
+    if _failed:
+        return None
+    try:
+        return current()
+    except BaseException as exc:  # a Rust panic is a BaseException; never break the caller
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            raise
+        _failed = True
+        warn(f"corptls: cannot read the trust store ({exc!r}); using Python's default trust. "
+             "Reinstall corptls, or run `python -m corptls doctor`.")
+        return None
+
+
+def certifi_file() -> Optional[str]:
+    """certifi's own bundle, found without calling (possibly patched) certifi.where()."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("certifi")
+    if spec is None or not spec.origin:
+        return None
+    path = os.path.join(os.path.dirname(spec.origin), "cacert.pem")
+    return path if os.path.isfile(path) else None
+
+
+def _real(path: "str | os.PathLike[str]") -> str:
+    return os.path.realpath(os.fspath(path))
+
+
+def _collect(extra: Tuple[str, ...]) -> Bundle:
+    import ssl
+
+    from . import _native
+
+    defaults = ssl.get_default_verify_paths()
+    certifi = certifi_file()
+    collection = _native.collect(certifi, defaults.openssl_cafile, defaults.openssl_capath, list(extra))
+    for source, message in collection.problems:
+        warn(f"corptls: {source}: {message}")
+    files = [certifi, defaults.openssl_cafile, os.environ.get("SSL_CERT_FILE")]
+    dirs = [defaults.openssl_capath, *os.environ.get("SSL_CERT_DIR", "").split(os.pathsep)]
+    return Bundle(
+        collection,
+        _store(collection.pem),
+        frozenset(_real(f) for f in files if f),
+        frozenset(_real(d) for d in dirs if d),
+    )
+
+
+def _store(pem: str) -> Optional[str]:
+    from . import _native
+
+    directory = _native.cache_dir()
+    if directory is None:
+        reason = "no per-user cache directory (set CORPTLS_CACHE_DIR)"
+    else:
+        try:
+            return os.fspath(_native.store_bundle(directory, pem.encode("ascii")))
+        except OSError as exc:
+            reason = f"{exc} (set CORPTLS_CACHE_DIR to a private writable directory)"
+    warn(f"corptls: cannot write the bundle file: {reason}; using the roots in memory, "
+         "so certifi.where() keeps certifi's own file")
+    return None
+
+
+_active = False
+
+
+def set_active(on: bool) -> None:
+    global _active
+    _active = on
+
+
+def active() -> Optional[Bundle]:
+    """The bundle while injected; None otherwise, so patched code behaves stock."""
+    return usable() if _active else None
+
+
+def where() -> Optional[str]:
+    """The bundle file while injected; else (or when only in memory) certifi's own file."""
+    bundle = active()
+    return bundle.path if bundle is not None and bundle.path else certifi_file()

@@ -1,0 +1,45 @@
+"""Type stub for the Rust extension: trust-store reading, PEM/DER handling, the bundle cache."""
+
+from os import PathLike
+from typing import Optional, Sequence, Union
+
+_Path = Union[str, PathLike[str]]
+
+class Root:
+    """One trust anchor of the bundle."""
+
+    @property
+    def der(self) -> bytes: ...
+    @property
+    def sha256(self) -> str: ...
+    @property
+    def sources(self) -> list[str]:
+        """Where it was found: "os", "certifi", "openssl-file", "openssl-dir",
+        "SSL_CERT_FILE", "SSL_CERT_DIR", "CORPTLS_EXTRA_CA_CERTS" or "extra"."""
+    @property
+    def subject(self) -> str: ...
+    @property
+    def not_after(self) -> int:
+        """Expiry, seconds since the Unix epoch."""
+    @property
+    def strict_violation(self) -> bool:
+        """basicConstraints not critical: rejected under Python 3.13+'s VERIFY_X509_STRICT."""
+
+class Collection:
+    @property
+    def roots(self) -> list[Root]: ...
+    @property
+    def problems(self) -> list[tuple[str, str]]:
+        """(source, message) for every certificate or path that could not be used."""
+    @property
+    def pem(self) -> str:
+        """The deduplicated bundle, PEM with LF line endings."""
+
+def collect(
+    certifi: Optional[_Path] = None,
+    openssl_file: Optional[_Path] = None,
+    openssl_dir: Optional[_Path] = None,
+    extra: Sequence[_Path] = (),
+) -> Collection: ...
+def cache_dir() -> Optional[str]: ...
+def store_bundle(directory: _Path, content: bytes) -> str: ...

@@ -1,0 +1,97 @@
+"""ssl: the default trust of every ``SSLContext``.
+
+- ``set_default_verify_paths`` (behind ``load_default_certs``, ``create_default_context()``,
+  urllib, http.client, aiohttp) loads the bundle *instead of* OpenSSL's default paths:
+  the bundle already holds them, and loading roots twice costs a second parse.
+- ``load_verify_locations`` given a default-trust file (certifi's, OpenSSL's default,
+  ``SSL_CERT_FILE``) loads the bundle instead; a default directory gets the bundle added.
+  Any other file or directory is the owner's pinned choice and is left alone.
+- ``wrap_socket`` / ``wrap_bio``: a client context built before ``inject()`` whose CAs are
+  exactly one default-trust file's gets the bundle at its first handshake.
+
+Verification settings (``verify_mode``, ``check_hostname``, ``verify_flags``) are never touched;
+a context with ``CERT_NONE`` is left stock.
+"""
+
+from __future__ import annotations
+
+import ssl
+import weakref
+from types import ModuleType
+TYPE_CHECKING = False  # not `typing`: its import costs ~15 ms, start-up must not pay it
+if TYPE_CHECKING:
+    from typing import Any
+
+from .. import _bundle
+from .._undo import Undo
+
+
+_widened: "weakref.WeakSet[ssl.SSLContext]" = weakref.WeakSet()
+
+
+def is_widened(context: Any) -> bool:
+    """True for a context that holds the bundle."""
+    return context in _widened
+
+
+def apply(module: ModuleType, undo: Undo) -> None:
+    cls = module.SSLContext
+    stock_default_paths = cls.set_default_verify_paths
+    stock_load_locations = cls.load_verify_locations
+    stock_wrap_socket = cls.wrap_socket
+    stock_wrap_bio = cls.wrap_bio
+    checked: "weakref.WeakSet[ssl.SSLContext]" = weakref.WeakSet()
+
+    def load_bundle(context: ssl.SSLContext, bundle: _bundle.Bundle) -> None:
+        if bundle.path:
+            try:
+                stock_load_locations(context, cafile=bundle.path)
+            except OSError:  # the cache file vanished: same roots, from memory
+                stock_load_locations(context, cadata=bundle.pem)
+        else:
+            stock_load_locations(context, cadata=bundle.pem)
+        _widened.add(context)
+
+    def set_default_verify_paths(self: ssl.SSLContext) -> None:
+        bundle = _bundle.active()
+        if bundle is None or self.verify_mode == ssl.CERT_NONE:
+            return stock_default_paths(self)
+        load_bundle(self, bundle)
+
+    def load_verify_locations(self: ssl.SSLContext, cafile: Any = None, capath: Any = None,
+                              cadata: Any = None) -> None:
+        bundle = _bundle.active()
+        if bundle is not None and self.verify_mode != ssl.CERT_NONE:
+            if cafile is not None and bundle.is_default_file(cafile):
+                load_bundle(self, bundle)
+                cafile = None
+            elif capath is not None and bundle.is_default_dir(capath):
+                load_bundle(self, bundle)
+            if cafile is None and capath is None and cadata is None:
+                return None
+        return stock_load_locations(self, cafile, capath, cadata)
+
+    def upgrade(context: ssl.SSLContext) -> None:
+        if context in checked:
+            return
+        checked.add(context)
+        if context.verify_mode == ssl.CERT_NONE or context in _widened:
+            return
+        bundle = _bundle.active()
+        if bundle is not None and bundle.holds_default_trust(context.get_ca_certs(binary_form=True)):
+            load_bundle(context, bundle)
+
+    def wrap_socket(self: ssl.SSLContext, *args: Any, **kwargs: Any) -> Any:
+        if not kwargs.get("server_side"):
+            upgrade(self)
+        return stock_wrap_socket(self, *args, **kwargs)
+
+    def wrap_bio(self: ssl.SSLContext, *args: Any, **kwargs: Any) -> Any:
+        if not kwargs.get("server_side"):
+            upgrade(self)
+        return stock_wrap_bio(self, *args, **kwargs)
+
+    undo.setattr(cls, "set_default_verify_paths", set_default_verify_paths)
+    undo.setattr(cls, "load_verify_locations", load_verify_locations)
+    undo.setattr(cls, "wrap_socket", wrap_socket)
+    undo.setattr(cls, "wrap_bio", wrap_bio)

@@ -1,0 +1,106 @@
+"""Session fixtures: PKI, origin, intercepting proxy, direct servers and OS-store layouts."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import pytest
+
+# tests/ is not a package and pyproject sets no pytest `pythonpath`: make `tests.support`
+# importable however pytest is launched (plain `pytest`, from another cwd, ...).
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.support.harness import DirectServers, Scenario, Stores  # noqa: E402
+from tests.support.origin import OriginServer
+from tests.support.pki import ORIGIN_HOSTNAME, PKI
+from tests.support.proxy import InterceptingProxy
+from tests.support.store import (
+    StoreLayout,
+    StoreNamespaceError,
+    build_store,
+    check_namespace_support,
+    run_scenario,
+)
+
+LOCAL_NAMES = ["localhost", "127.0.0.1"]
+
+
+@pytest.fixture(scope="session")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> PKI:
+    return PKI(tmp_path_factory.mktemp("pki"))
+
+
+@pytest.fixture(scope="session")
+def origin(pki: PKI) -> Iterator[OriginServer]:
+    server = OriginServer(
+        pki.server_context(ORIGIN_HOSTNAME, issuer="origin", san=[ORIGIN_HOSTNAME, *LOCAL_NAMES])
+    ).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def proxy(pki: PKI, origin: OriginServer) -> Iterator[InterceptingProxy]:
+    mitm = InterceptingProxy(pki, origin.port).start()
+    yield mitm
+    mitm.stop()
+
+
+@pytest.fixture(scope="session")
+def direct(pki: PKI) -> Iterator[DirectServers]:
+    servers = DirectServers(
+        good=OriginServer(pki.server_context("localhost", san=LOCAL_NAMES)).start(),
+        rogue=OriginServer(pki.server_context("localhost", issuer="rogue", san=LOCAL_NAMES)).start(),
+        expired=OriginServer(pki.server_context("localhost", expired=True, san=LOCAL_NAMES)).start(),
+        wrongname=OriginServer(pki.server_context("wrong.corp.test")).start(),
+    )
+    yield servers
+    for server in servers.all():
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def stores(pki: PKI, tmp_path_factory: pytest.TempPathFactory) -> Stores:
+    base = tmp_path_factory.mktemp("stores")
+    layouts = Stores(
+        corp=build_store(base / "corp", corp_root_pem=pki.corp_root_pem),
+        plain=build_store(base / "plain", corp_root_pem=None),
+        bad=build_store(
+            base / "bad",
+            corp_root_pem=pki.corp_root_pem,
+            extra_files={"corptls-test-garbage.pem": pki.garbage_pem(), "corptls-test-non-ca.pem": pki.non_ca_pem()},
+        ),
+    )
+    try:
+        check_namespace_support(layouts.corp)
+    except StoreNamespaceError as exc:
+        pytest.fail(f"OS-store namespace unavailable (tests need root + unshare + mount): {exc}", pytrace=False)
+    return layouts
+
+
+@pytest.fixture(scope="session")
+def proxy_env(proxy: InterceptingProxy) -> dict[str, str | None]:
+    """Env for proxied scenarios: both spellings of HTTPS_PROXY, NO_PROXY explicitly absent."""
+    return {"HTTPS_PROXY": proxy.url, "https_proxy": proxy.url, "NO_PROXY": None, "no_proxy": None}
+
+
+@pytest.fixture
+def scenario(tmp_path: Path) -> Scenario:
+    """`scenario(code, store=..., env=..., timeout=...)` = run_scenario with a per-test XDG cache dir."""
+
+    def run(
+        code: str,
+        *,
+        store: StoreLayout | None = None,
+        env: Mapping[str, str | None] | None = None,
+        timeout: float = 60,
+    ) -> subprocess.CompletedProcess[str]:
+        try:
+            return run_scenario(code, store=store, env=env, timeout=timeout, cache_dir=tmp_path)
+        except StoreNamespaceError as exc:
+            pytest.fail(str(exc), pytrace=False)
+
+    return run

@@ -1,0 +1,1 @@
+"""Test infrastructure for corptls: local PKI, origin server, intercepting proxy, OS-store namespace."""
