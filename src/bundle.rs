@@ -146,3 +146,174 @@ pub fn collect(request: &Request) -> Collection {
     }
     collection
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::certs::tests::{der_of, Scratch, CA2_DER, CA2_PEM, CA_PEM, GARBAGE_BLOCK, LEAF_PEM};
+
+    fn sha(der: &[u8]) -> [u8; 32] {
+        Sha256::digest(der).into()
+    }
+
+    fn root<'a>(c: &'a Collection, der: &[u8]) -> Option<&'a Root> {
+        c.roots.iter().find(|r| r.sha256 == sha(der))
+    }
+
+    #[test]
+    fn ca_is_described() {
+        let mut c = Collection::default();
+        let tmp = Scratch::new("describe");
+        c.add("extra", read_path("extra", &tmp.write("ca.pem", &[CA_PEM])));
+        assert!(c.problems.is_empty(), "{:?}", c.problems);
+        let r = &c.roots[0];
+        assert_eq!(r.der, der_of(CA_PEM));
+        assert_eq!(hex(&r.sha256).len(), 64);
+        assert!(r.subject.contains("CN=CorpTLS Fixture Root CA"), "{}", r.subject);
+        assert!(r.not_after > 3_000_000_000, "{}", r.not_after); // valid 50 years: after 2065
+        assert!(!r.strict_violation); // basicConstraints is critical
+        assert_eq!(r.sources, vec!["extra".to_owned()]);
+    }
+
+    #[test]
+    fn non_ca_is_rejected_with_its_source_file() {
+        let tmp = Scratch::new("non-ca");
+        let path = tmp.write("leaf-and-ca.pem", &[LEAF_PEM, CA_PEM]);
+        let mut c = Collection::default();
+        c.add("os", read_path("os", &path));
+        assert_eq!(c.roots.len(), 1);
+        assert_eq!(c.roots[0].der, der_of(CA_PEM));
+        assert_eq!(c.problems.len(), 1, "{:?}", c.problems);
+        let p = &c.problems[0];
+        assert_eq!(p.source, format!("os: {}", path.display()));
+        assert!(p.message.contains("not a CA"), "{}", p.message);
+        assert!(p.message.contains("leaf.corptls.test"), "{}", p.message);
+        assert!(p.message.contains(&hex(&sha(&der_of(LEAF_PEM)))), "{}", p.message);
+    }
+
+    #[test]
+    fn dedupe_across_sources_keeps_every_label_once() {
+        let tmp = Scratch::new("dedupe");
+        let one = tmp.write("one.pem", &[CA_PEM]);
+        let both = tmp.write("both.pem", &[CA2_PEM, CA_PEM]);
+        let der = tmp.write("ca2.der", &[CA2_DER]);
+        let mut c = Collection::default();
+        c.add("os", read_path("os", &one));
+        c.add("certifi", read_path("certifi", &both));
+        c.add("extra", read_path("extra", &der));
+        c.add("os", read_path("os", &both)); // a label seen again is not repeated
+        assert!(c.problems.is_empty(), "{:?}", c.problems);
+        assert_eq!(c.roots.len(), 2);
+        assert_eq!(root(&c, &der_of(CA_PEM)).unwrap().sources, ["os", "certifi"]);
+        assert_eq!(root(&c, CA2_DER).unwrap().sources, ["certifi", "extra", "os"]);
+        // First seen first.
+        assert_eq!(c.roots[0].der, der_of(CA_PEM));
+    }
+
+    #[test]
+    fn pem_uses_lf_only_and_round_trips() {
+        let tmp = Scratch::new("pem");
+        // CRLF input must still come out LF.
+        let crlf: Vec<u8> = String::from_utf8(CA_PEM.to_vec()).unwrap().replace('\n', "\r\n").into_bytes();
+        let mut c = Collection::default();
+        c.add("extra", read_path("extra", &tmp.write("crlf.pem", &[&crlf])));
+        c.add("extra", read_path("extra", &tmp.write("ca2.der", &[CA2_DER])));
+        let out = c.pem();
+        assert!(!out.contains('\r'));
+        assert!(out.ends_with("-----END CERTIFICATE-----\n"), "{out:?}");
+        assert_eq!(out.matches("-----BEGIN CERTIFICATE-----\n").count(), 2);
+        let parsed: Vec<Vec<u8>> = pem::parse_many(&out).unwrap().into_iter().map(|p| p.into_contents()).collect();
+        assert_eq!(parsed, vec![der_of(CA_PEM), CA2_DER.to_vec()]);
+        // The bundle read back is the same collection.
+        let again = read_path("bundle", &tmp.write("bundle.pem", &[out.as_bytes()]));
+        let mut back = Collection::default();
+        back.add("bundle", again);
+        assert!(back.problems.is_empty());
+        assert_eq!(back.pem(), out);
+        assert_eq!(Collection::default().pem(), "");
+    }
+
+    /// Every test touching the environment is here: variables are process-global and tests run in threads.
+    #[test]
+    fn environment_variables() {
+        const VARS: [&str; 6] =
+            ["SSL_CERT_FILE", "SSL_CERT_DIR", "CORPTLS_EXTRA_CA_CERTS", "CORPTLS_CACHE_DIR", "XDG_CACHE_HOME", "HOME"];
+        let saved: Vec<_> = VARS.iter().map(|v| (*v, env::var_os(v))).collect();
+        let restore = || {
+            for (name, value) in &saved {
+                match value {
+                    Some(value) => env::set_var(name, value),
+                    None => env::remove_var(name),
+                }
+            }
+        };
+        let result = std::panic::catch_unwind(|| {
+            for v in VARS {
+                env::remove_var(v);
+            }
+            let tmp = Scratch::new("env");
+            let baseline = collect(&Request::default());
+            let os_count = baseline.roots.len();
+            assert!(os_count > 0, "no OS roots on this machine");
+            // Whatever this machine's store holds that is not a CA (e.g. Debian's snakeoil cert).
+            let os_problems = baseline.problems.len();
+
+            // Empty SSL_CERT_FILE: reported, ignored, the OS store still read.
+            env::set_var("SSL_CERT_FILE", "");
+            let c = collect(&Request::default());
+            let p = c.problems.iter().find(|p| p.source == "SSL_CERT_FILE").expect("a problem for SSL_CERT_FILE");
+            assert!(p.message.contains("empty"), "{}", p.message);
+            assert!(c.roots.iter().any(|r| r.sources.iter().any(|s| s == "os")));
+
+            // SSL_CERT_FILE set: the OS store is read as well.
+            let ca2 = tmp.write("ca2.pem", &[CA2_PEM]);
+            env::set_var("SSL_CERT_FILE", &ca2);
+            let c = collect(&Request::default());
+            assert!(c.problems.iter().all(|p| p.source != "SSL_CERT_FILE"), "{:?}", c.problems);
+            assert_eq!(root(&c, CA2_DER).unwrap().sources, ["SSL_CERT_FILE"]);
+            assert!(c.roots.len() > os_count);
+
+            // CORPTLS_EXTRA_CA_CERTS is a path list; an empty entry is skipped, a missing one reported.
+            let ca = tmp.write("ca.pem", &[CA_PEM]);
+            let missing = tmp.0.join("missing.pem");
+            let list = env::join_paths([missing.clone(), PathBuf::new(), ca.clone()]).unwrap();
+            env::set_var("CORPTLS_EXTRA_CA_CERTS", &list);
+            let garbage_dir = tmp.0.join("dir");
+            fs::create_dir(&garbage_dir).unwrap();
+            fs::write(garbage_dir.join("bad.pem"), GARBAGE_BLOCK).unwrap();
+            env::set_var("SSL_CERT_DIR", &garbage_dir);
+            let c = collect(&Request { extra: vec![ca.clone()], ..Request::default() });
+            assert_eq!(root(&c, &der_of(CA_PEM)).unwrap().sources, ["CORPTLS_EXTRA_CA_CERTS", "extra"]);
+            let sources: Vec<&str> = c.problems.iter().map(|p| p.source.as_str()).collect();
+            assert!(sources.contains(&format!("CORPTLS_EXTRA_CA_CERTS: {}", missing.display()).as_str()), "{sources:?}");
+            assert!(sources.contains(&format!("SSL_CERT_DIR: {}", garbage_dir.join("bad.pem").display()).as_str()), "{sources:?}");
+            assert_eq!(c.problems.len(), os_problems + 2, "{:?}", c.problems);
+
+            // Empty SSL_CERT_DIR / CORPTLS_EXTRA_CA_CERTS are reported too.
+            env::set_var("SSL_CERT_DIR", "");
+            env::set_var("CORPTLS_EXTRA_CA_CERTS", "");
+            let c = collect(&Request::default());
+            for name in ["SSL_CERT_DIR", "CORPTLS_EXTRA_CA_CERTS"] {
+                assert!(c.problems.iter().any(|p| p.source == name && p.message.contains("empty")), "{:?}", c.problems);
+            }
+
+            // The cache directory: CORPTLS_CACHE_DIR, else XDG_CACHE_HOME/corptls, else ~/.cache/corptls.
+            env::set_var("HOME", "/home/someone");
+            assert_eq!(crate::cache::default_dir(), Some(PathBuf::from("/home/someone/.cache/corptls")));
+            env::set_var("XDG_CACHE_HOME", "");
+            assert_eq!(crate::cache::default_dir(), Some(PathBuf::from("/home/someone/.cache/corptls")));
+            env::set_var("XDG_CACHE_HOME", "/xdg");
+            assert_eq!(crate::cache::default_dir(), Some(PathBuf::from("/xdg/corptls")));
+            env::set_var("CORPTLS_CACHE_DIR", "/private/cache");
+            assert_eq!(crate::cache::default_dir(), Some(PathBuf::from("/private/cache")));
+            for v in ["CORPTLS_CACHE_DIR", "XDG_CACHE_HOME", "HOME"] {
+                env::remove_var(v);
+            }
+            assert_eq!(crate::cache::default_dir(), None);
+        });
+        restore();
+        if let Err(panic) = result {
+            std::panic::resume_unwind(panic);
+        }
+    }
+}

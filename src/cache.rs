@@ -101,3 +101,117 @@ extern "C" {
 fn ensure_private_dir(dir: &Path) -> io::Result<()> {
     fs::create_dir_all(dir)
 }
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use crate::certs::tests::Scratch;
+    use std::os::unix::fs::{chown, symlink, MetadataExt, PermissionsExt};
+
+    const NOBODY: u32 = 65534;
+
+    fn expected_name(content: &[u8]) -> String {
+        format!("bundle-{}.pem", &hex(&Sha256::digest(content))[..32])
+    }
+
+    fn entries(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> =
+            fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+        names.sort();
+        names
+    }
+
+    fn refused(dir: &Path, reason: &str) {
+        let err = store(dir, b"roots").expect_err("an unsafe directory must be refused");
+        assert_eq!(err.kind(), io::ErrorKind::PermissionDenied, "{err}");
+        let text = err.to_string();
+        assert!(text.contains(reason) && text.contains(&dir.display().to_string()), "{text}");
+    }
+
+    #[test]
+    fn content_addressed_and_written_once() {
+        let tmp = Scratch::new("cache");
+        let dir = tmp.0.join("corptls");
+        let path = store(&dir, b"first bundle\n").unwrap();
+        assert_eq!(path, dir.join(expected_name(b"first bundle\n")));
+        assert_eq!(fs::read(&path).unwrap(), b"first bundle\n");
+        assert_eq!(fs::metadata(&path).unwrap().mode() & 0o777, 0o644);
+        assert_eq!(entries(&dir), [expected_name(b"first bundle\n")]); // no temporary file left
+
+        // Same content: same path, the file is not rewritten.
+        let before = fs::metadata(&path).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        assert_eq!(store(&dir, b"first bundle\n").unwrap(), path);
+        let after = fs::metadata(&path).unwrap();
+        assert_eq!((before.ino(), before.mtime(), before.mtime_nsec()), (after.ino(), after.mtime(), after.mtime_nsec()));
+
+        // Other content: another file, the first one kept.
+        let other = store(&dir, b"second bundle\n").unwrap();
+        assert_ne!(other, path);
+        assert_eq!(other, dir.join(expected_name(b"second bundle\n")));
+        assert_eq!(fs::read(&path).unwrap(), b"first bundle\n");
+
+        // A file whose content does not match its name is replaced.
+        fs::write(&path, b"tampered").unwrap();
+        assert_eq!(store(&dir, b"first bundle\n").unwrap(), path);
+        assert_eq!(fs::read(&path).unwrap(), b"first bundle\n");
+        assert_eq!(entries(&dir).len(), 2);
+    }
+
+    #[test]
+    fn directory_is_created_private_with_its_parents() {
+        let tmp = Scratch::new("create");
+        let dir = tmp.0.join("xdg").join("cache").join("corptls");
+        store(&dir, b"x").unwrap();
+        assert_eq!(fs::symlink_metadata(&dir).unwrap().mode() & 0o777, 0o700);
+        assert!(fs::symlink_metadata(&dir).unwrap().is_dir());
+    }
+
+    #[test]
+    fn existing_private_directory_is_used() {
+        let tmp = Scratch::new("existing");
+        let dir = tmp.0.join("corptls");
+        fs::create_dir(&dir).unwrap();
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o755)).unwrap(); // readable is fine
+        assert!(store(&dir, b"x").is_ok());
+    }
+
+    #[test]
+    fn group_or_world_writable_directory_is_refused() {
+        let tmp = Scratch::new("writable");
+        for mode in [0o770, 0o777, 0o1777, 0o722] {
+            let dir = tmp.0.join(format!("corptls-{mode:o}"));
+            fs::create_dir(&dir).unwrap();
+            fs::set_permissions(&dir, fs::Permissions::from_mode(mode)).unwrap();
+            refused(&dir, "writable by other users");
+            assert!(entries(&dir).is_empty(), "nothing may be written in a refused directory");
+        }
+    }
+
+    #[test]
+    fn directory_of_another_user_is_refused() {
+        let tmp = Scratch::new("owner");
+        let dir = tmp.0.join("corptls");
+        fs::create_dir(&dir).unwrap();
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o700)).unwrap();
+        chown(&dir, Some(NOBODY), Some(NOBODY)).expect("these tests run as root");
+        refused(&dir, "owned by another user");
+        assert!(entries(&dir).is_empty());
+    }
+
+    #[test]
+    fn symlink_or_file_as_directory_is_refused() {
+        let tmp = Scratch::new("symlink");
+        let real = tmp.0.join("real");
+        fs::create_dir(&real).unwrap();
+        fs::set_permissions(&real, fs::Permissions::from_mode(0o700)).unwrap();
+        let link = tmp.0.join("corptls");
+        symlink(&real, &link).unwrap();
+        refused(&link, "is not a directory");
+        assert!(entries(&real).is_empty());
+
+        let file = tmp.0.join("file");
+        fs::write(&file, b"").unwrap();
+        refused(&file, "is not a directory");
+    }
+}

@@ -80,3 +80,163 @@ fn read_file(source: &str, path: &Path, found: &mut Found) {
         found.problem(source, err.to_string());
     }
 }
+
+#[cfg(test)]
+pub(crate) mod tests {
+    //! Also the shared helpers of the other modules' tests: fixtures and scratch directories.
+
+    use super::*;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    /// Fixtures made with the `openssl` CLI (see tests/fixtures/README.md).
+    pub const CA_PEM: &[u8] = include_bytes!("../tests/fixtures/ca.pem");
+    pub const CA2_PEM: &[u8] = include_bytes!("../tests/fixtures/ca2.pem");
+    pub const CA2_DER: &[u8] = include_bytes!("../tests/fixtures/ca2.der");
+    pub const LEAF_PEM: &[u8] = include_bytes!("../tests/fixtures/leaf.pem");
+    pub const GARBAGE_BLOCK: &[u8] =
+        b"-----BEGIN CERTIFICATE-----\n!!!this*is*not@base64###\n%%%%\n-----END CERTIFICATE-----\n";
+
+    pub fn der_of(pem_bytes: &[u8]) -> Vec<u8> {
+        pem::parse(pem_bytes).expect("fixture is PEM").into_contents()
+    }
+
+    /// A fresh directory under the system temp dir, removed on drop.
+    pub struct Scratch(pub PathBuf);
+
+    impl Scratch {
+        pub fn new(name: &str) -> Scratch {
+            static N: AtomicU64 = AtomicU64::new(0);
+            let n = N.fetch_add(1, Ordering::Relaxed);
+            let dir = std::env::temp_dir().join(format!("corptls-test-{}-{n}-{name}", std::process::id()));
+            let _ = fs::remove_dir_all(&dir);
+            fs::create_dir_all(&dir).unwrap();
+            Scratch(dir)
+        }
+
+        pub fn write(&self, name: &str, parts: &[&[u8]]) -> PathBuf {
+            let path = self.0.join(name);
+            fs::write(&path, parts.concat()).unwrap();
+            path
+        }
+    }
+
+    impl Drop for Scratch {
+        fn drop(&mut self) {
+            #[cfg(unix)]
+            {
+                // Tests may leave a directory unreadable: make it removable again.
+                use std::os::unix::fs::PermissionsExt;
+                let _ = fs::set_permissions(&self.0, fs::Permissions::from_mode(0o700));
+            }
+            let _ = fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn ders(found: &Found) -> Vec<Vec<u8>> {
+        let mut ders: Vec<Vec<u8>> = found.certs.iter().map(|(der, _)| der.clone()).collect();
+        ders.sort();
+        ders
+    }
+
+    fn sorted(mut v: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn pem_file_with_two_certs() {
+        let tmp = Scratch::new("two");
+        let path = tmp.write("two.pem", &[CA_PEM, CA2_PEM]);
+        let found = read_path("extra", &path);
+        assert!(found.problems.is_empty(), "{:?}", found.problems);
+        assert_eq!(ders(&found), sorted(vec![der_of(CA_PEM), der_of(CA2_PEM)]));
+        let source = format!("extra: {}", path.display());
+        assert!(found.certs.iter().all(|(_, s)| *s == source), "{:?}", found.certs);
+    }
+
+    #[test]
+    fn garbage_block_is_reported_with_its_file_and_good_certs_are_kept() {
+        let tmp = Scratch::new("garbage");
+        let path = tmp.write("mixed.pem", &[CA_PEM, GARBAGE_BLOCK, CA2_PEM]);
+        let found = read_path("os", &path);
+        assert_eq!(ders(&found), sorted(vec![der_of(CA_PEM), der_of(CA2_PEM)]));
+        assert_eq!(found.problems.len(), 1, "{:?}", found.problems);
+        assert_eq!(found.problems[0].source, format!("os: {}", path.display()));
+        assert!(!found.problems[0].message.is_empty());
+    }
+
+    #[test]
+    fn garbage_only_file_is_reported() {
+        let tmp = Scratch::new("garbage-only");
+        let path = tmp.write("bad.pem", &[GARBAGE_BLOCK]);
+        let found = read_path("extra", &path);
+        assert!(found.certs.is_empty());
+        assert_eq!(found.problems.len(), 1, "{:?}", found.problems);
+        assert_eq!(found.problems[0].source, format!("extra: {}", path.display()));
+    }
+
+    #[test]
+    fn der_file_is_accepted() {
+        let tmp = Scratch::new("der");
+        let path = tmp.write("corp.cer", &[CA2_DER]);
+        let found = read_path("extra", &path);
+        assert!(found.problems.is_empty(), "{:?}", found.problems);
+        assert_eq!(ders(&found), vec![CA2_DER.to_vec()]);
+        assert_eq!(found.certs[0].1, format!("extra: {}", path.display()));
+    }
+
+    #[test]
+    fn neither_pem_nor_der_is_reported() {
+        let tmp = Scratch::new("text");
+        let path = tmp.write("notes.txt", &[b"just some text\n"]);
+        let found = read_path("extra", &path);
+        assert!(found.certs.is_empty());
+        assert_eq!(found.problems.len(), 1);
+        assert_eq!(found.problems[0].source, format!("extra: {}", path.display()));
+        assert!(found.problems[0].message.contains("no certificate found"), "{:?}", found.problems);
+    }
+
+    #[test]
+    fn missing_path_is_reported() {
+        let tmp = Scratch::new("missing");
+        let path = tmp.0.join("does-not-exist.pem");
+        let found = read_path("CORPTLS_EXTRA_CA_CERTS", &path);
+        assert!(found.certs.is_empty());
+        assert_eq!(found.problems.len(), 1);
+        assert_eq!(found.problems[0].source, format!("CORPTLS_EXTRA_CA_CERTS: {}", path.display()));
+        assert!(found.problems[0].message.starts_with("cannot read"), "{:?}", found.problems);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn directory_with_symlinked_duplicates_is_read_once() {
+        use std::os::unix::fs::symlink;
+        let tmp = Scratch::new("dir");
+        let store = tmp.0.join("certs");
+        fs::create_dir(&store).unwrap();
+        fs::write(store.join("corp-root.pem"), CA_PEM).unwrap();
+        fs::write(store.join("second.crt"), CA2_PEM).unwrap();
+        // OpenSSL hash links, a second readable name, a link from outside and a dangling link.
+        symlink("corp-root.pem", store.join("0a1b2c3d.0")).unwrap();
+        symlink(store.join("corp-root.pem"), store.join("Corp_Root.pem")).unwrap();
+        symlink("second.crt", store.join("4e5f6a7b.0")).unwrap();
+        symlink("gone.pem", store.join("dangling.0")).unwrap();
+        fs::create_dir(store.join("subdir")).unwrap();
+        let found = read_path("os", &store);
+        assert!(found.problems.is_empty(), "{:?}", found.problems);
+        assert_eq!(found.certs.len(), 2, "{:?}", found.certs.iter().map(|c| &c.1).collect::<Vec<_>>());
+        assert_eq!(ders(&found), sorted(vec![der_of(CA_PEM), der_of(CA2_PEM)]));
+        assert!(found.certs.iter().all(|(_, s)| s.starts_with(&format!("os: {}/", store.display()))));
+    }
+
+    #[test]
+    fn bad_file_in_directory_is_attributed_to_that_file() {
+        let tmp = Scratch::new("dir-bad");
+        tmp.write("good.pem", &[CA_PEM]);
+        let bad = tmp.write("zz-garbage.pem", &[GARBAGE_BLOCK]);
+        let found = read_path("os", &tmp.0);
+        assert_eq!(ders(&found), vec![der_of(CA_PEM)]);
+        assert_eq!(found.problems.len(), 1, "{:?}", found.problems);
+        assert_eq!(found.problems[0].source, format!("os: {}", bad.display()));
+    }
+}

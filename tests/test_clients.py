@@ -1,0 +1,75 @@
+"""Every client, for real, through the intercepting proxy, with the corporate root only in the OS store.
+
+Per client: the control fails; after inject() the corporate chain verifies while the rogue,
+expired and wrong-name chains still fail for their own reason; a client imported and used
+before inject() works after it; extract() brings the failure back.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.support.harness import Scenario, Stores
+from tests.support.proxy import InterceptingProxy
+
+PROBE = Path(__file__).parent / "support" / "probe.py"
+GOOD, ROGUE, EXPIRED, WRONG = "api.corp.test", "rogue.corp.test", "expired.corp.test", "wrongname.corp.test"
+CLIENTS = [
+    "urllib", "requests", "httpx", "httpx-async", "httpx2", "aiohttp", "openai", "openai-async",
+    "litellm", "litellm-async-aiohttp", "litellm-async-httpx", "botocore",
+]
+# What each chain must fail with, whatever the client wraps it in: any one of these reasons.
+UNTRUSTED = ("unable to get local issuer certificate",)
+REASONS = {
+    ROGUE: UNTRUSTED,
+    EXPIRED: ("certificate has expired",),
+    # OpenSSL's check, or urllib3's own match_hostname where a client turns OpenSSL's off (botocore).
+    WRONG: ("Hostname mismatch", "doesn't match"),
+}
+
+
+def probe(scenario: Scenario, stores: Stores, proxy_env: dict, client: str, mode: str, *hosts: str) -> dict:
+    done = scenario(f"import runpy, sys; sys.argv = {[str(PROBE), client, mode, *hosts]!r}; "
+                    f"runpy.run_path(sys.argv[0], run_name='__main__')",
+                    store=stores.corp, env=proxy_env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def assert_fails(outcome: str, reasons: tuple) -> None:
+    assert outcome != "ok"
+    assert any(r in outcome for r in reasons), outcome
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+def test_control_fails_without_corptls(client, scenario, stores, proxy_env, proxy: InterceptingProxy):
+    before = proxy.connects[GOOD]
+    result = probe(scenario, stores, proxy_env, client, "stock", GOOD)
+    assert_fails(result[GOOD], UNTRUSTED)
+    assert proxy.connects[GOOD] > before, "the client did not go through the proxy"
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+def test_inject_trusts_os_store_and_bad_chains_still_fail(client, scenario, stores, proxy_env):
+    result = probe(scenario, stores, proxy_env, client, "inject", GOOD, ROGUE, EXPIRED, WRONG)
+    assert result[GOOD] == "ok"
+    for host, reasons in REASONS.items():
+        assert_fails(result[host], reasons)
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+def test_client_built_before_inject(client, scenario, stores, proxy_env):
+    result = probe(scenario, stores, proxy_env, client, "prebuilt", GOOD, ROGUE)
+    assert_fails(result["before"], UNTRUSTED)
+    assert result[GOOD] == "ok"
+    assert_fails(result[ROGUE], REASONS[ROGUE])
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+def test_extract_brings_the_failure_back(client, scenario, stores, proxy_env):
+    result = probe(scenario, stores, proxy_env, client, "extract", GOOD)
+    assert result["during"] == "ok"
+    assert_fails(result[GOOD], UNTRUSTED)
