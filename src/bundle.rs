@@ -89,7 +89,7 @@ fn describe(der: &[u8]) -> Result<(String, i64, bool), String> {
         None => (cert.subject() == cert.issuer(), false),
     };
     if !is_ca {
-        return Err(format!("{subject}: not a CA certificate, ignored"));
+        return Err(format!("{subject}: not a CA certificate, left out of the bundle"));
     }
     Ok((subject, cert.validity().not_after.timestamp(), !critical))
 }

@@ -44,7 +44,9 @@ pub fn store(dir: &Path, content: &[u8]) -> io::Result<PathBuf> {
     if written.is_err() {
         let _ = fs::remove_file(&tmp);
     }
-    written.map(|()| path)
+    written
+        .map(|()| path)
+        .map_err(|e| io::Error::new(e.kind(), format!("cannot write in {}: {e}", dir.display())))
 }
 
 fn write_new(path: &Path, content: &[u8]) -> io::Result<()> {

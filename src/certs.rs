@@ -57,8 +57,9 @@ fn read_dir(label: &str, dir: &Path, found: &mut Found) {
     paths.sort();
     for path in paths {
         let Ok(real) = fs::canonicalize(&path) else { continue }; // dangling link: not a certificate
-        if real.is_file() && seen.insert(real) {
-            read_file(&format!("{label}: {}", path.display()), &path, found);
+        if real.is_file() && seen.insert(real.clone()) {
+            // Named by the file itself, not by a hash link to it: that is what a person can act on.
+            read_file(&format!("{label}: {}", real.display()), &path, found);
         }
     }
 }
@@ -67,9 +68,12 @@ fn read_file(source: &str, path: &Path, found: &mut Found) {
     let result = load_certs_from_paths(Some(path), None);
     let (certs, errors) = (result.certs, result.errors);
     if certs.is_empty() && errors.is_empty() {
-        // No PEM block at all: IT often hands out a single DER `.cer`/`.crt`.
+        // No CERTIFICATE block: IT often hands out a single DER `.cer`/`.crt`. Other PEM kinds
+        // (keys, CRLs, OpenSSL's TRUSTED CERTIFICATE, whose distrust settings we could not
+        // honour) are not ours to read, and not a problem either.
         match fs::read(path) {
             Ok(bytes) if X509Certificate::from_der(&bytes).is_ok() => found.certs.push((bytes, source.to_owned())),
+            Ok(bytes) if bytes.windows(11).any(|w| w == b"-----BEGIN ") => {}
             Ok(_) => found.problem(source, "no certificate found (neither PEM nor DER)"),
             Err(err) => found.problem(source, format!("cannot read: {err}")),
         }

@@ -20,8 +20,11 @@ class Bundle:
     """One collection of roots, and how to recognise default trust."""
 
     def __init__(self, collection: object, path: Optional[str], default_files: FrozenSet[str],
-                 default_dirs: FrozenSet[str]) -> None:
+                 default_dirs: FrozenSet[str], capath: Optional[str]) -> None:
         self.collection = collection
+        # OpenSSL's default directory, kept beside the bundle: its lookups are lazy (free) and
+        # still find what the bundle leaves out, such as a self-signed non-CA certificate.
+        self.capath = capath
         self.pem: str = collection.pem  # type: ignore[attr-defined]
         self.path = path
         self.default_files = default_files
@@ -119,6 +122,7 @@ def _collect(extra: Tuple[str, ...]) -> Bundle:
         _store(collection.pem),
         frozenset(_real(f) for f in files if f),
         frozenset(_real(d) for d in dirs if d),
+        defaults.capath,
     )
 
 

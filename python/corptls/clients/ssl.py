@@ -1,8 +1,9 @@
 """ssl: the default trust of every ``SSLContext``.
 
 - ``set_default_verify_paths`` (behind ``load_default_certs``, ``create_default_context()``,
-  urllib, http.client, aiohttp) loads the bundle *instead of* OpenSSL's default paths:
-  the bundle already holds them, and loading roots twice costs a second parse.
+  urllib, http.client, aiohttp) loads the bundle *instead of* OpenSSL's default file: the
+  bundle already holds it, and loading roots twice costs a second parse. OpenSSL's default
+  directory stays, as a lazy lookup.
 - ``load_verify_locations`` given a default-trust file (certifi's, OpenSSL's default,
   ``SSL_CERT_FILE``) loads the bundle instead; a default directory gets the bundle added.
   Any other file or directory is the owner's pinned choice and is left alone.
@@ -57,6 +58,8 @@ def apply(module: ModuleType, undo: Undo) -> None:
         if bundle is None or self.verify_mode == ssl.CERT_NONE:
             return stock_default_paths(self)
         load_bundle(self, bundle)
+        if bundle.capath:
+            stock_load_locations(self, capath=bundle.capath)
 
     def load_verify_locations(self: ssl.SSLContext, cafile: Any = None, capath: Any = None,
                               cadata: Any = None) -> None:
