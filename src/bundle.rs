@@ -78,20 +78,22 @@ impl Collection {
     }
 }
 
-/// Subject, expiry and strict-mode conformance of a CA certificate; an error for anything else.
+/// Subject, expiry and strict-mode conformance of a trust anchor; an error for anything else.
+///
+/// A trust anchor is a CA, or a self-issued certificate: old v1 roots carry no extensions,
+/// and a self-signed server certificate in a store (Debian's ssl-cert "snakeoil") is trusted
+/// for itself by OpenSSL too. A certificate issued by someone else and not a CA anchors nothing.
 fn describe(der: &[u8]) -> Result<(String, i64, bool), String> {
     let (_, cert) = X509Certificate::from_der(der).map_err(|e| format!("unparsable certificate: {e}"))?;
     let subject = cert.subject().to_string();
     let constraints = cert.basic_constraints().map_err(|e| format!("{subject}: bad basicConstraints: {e}"))?;
-    let (is_ca, critical) = match constraints {
-        Some(ext) => (ext.value.ca, ext.critical),
-        // Old v1 roots carry no extensions; a self-issued one is a CA by convention.
-        None => (cert.subject() == cert.issuer(), false),
-    };
-    if !is_ca {
+    let is_ca = constraints.as_ref().is_some_and(|ext| ext.value.ca);
+    if !is_ca && cert.subject() != cert.issuer() {
         return Err(format!("{subject}: not a CA certificate, left out of the bundle"));
     }
-    Ok((subject, cert.validity().not_after.timestamp(), !critical))
+    // Strict verification wants a CA's basicConstraints present and critical.
+    let strict_violation = constraints.map_or(true, |ext| ext.value.ca && !ext.critical);
+    Ok((subject, cert.validity().not_after.timestamp(), strict_violation))
 }
 
 pub fn hex(bytes: &[u8]) -> String {

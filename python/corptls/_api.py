@@ -21,11 +21,13 @@ _injected = False
 def inject(*, extra_cas: Iterable["str | os.PathLike[str]"] = (), lazy: bool = False) -> None:
     """Make Python's HTTPS clients trust the OS store (plus certifi's roots and ``extra_cas``).
 
-    Idempotent and thread-safe. Applies at once to libraries already imported and to the
+    Idempotent and thread-safe; does nothing when ``CORPTLS_DISABLE=1``. Applies at once to libraries already imported and to the
     others when they are imported. Verification is never weakened. Unless ``lazy``, the
     store is read now, so a broken installation raises here rather than at first use.
     """
     global _injected
+    if os.environ.get("CORPTLS_DISABLE") == "1":  # the escape hatch wins over every caller
+        return
     with _lock:
         _bundle.configure(extra_cas)
         if not lazy:

@@ -85,8 +85,8 @@ def usable() -> Optional[Bundle]:
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
             raise
         _failed = True
-        warn(f"corptls: cannot read the trust store ({exc!r}); using Python's default trust. "
-             "Reinstall corptls, or run `python -m corptls doctor`.")
+        warn(f"corptls: cannot read the trust store ({exc!r}); Python's default trust is used. "
+             "Fix: pip install --force-reinstall corptls, or set CORPTLS_DISABLE=1")
         return None
 
 

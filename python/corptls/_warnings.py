@@ -1,8 +1,13 @@
-"""The warning category for every problem corptls reports without failing."""
+"""How corptls reports a problem without failing: a warning, or one line at start-up."""
 
 from __future__ import annotations
 
+import os
+import sys
 import warnings
+
+# Set by autoload: at interpreter start-up a problem is one line on stderr, not a warning block.
+one_line = False
 
 
 class CorptlsWarning(UserWarning):
@@ -10,4 +15,10 @@ class CorptlsWarning(UserWarning):
 
 
 def warn(message: str) -> None:
-    warnings.warn(message, CorptlsWarning, stacklevel=3)
+    """Report ``message``; ``CORPTLS_QUIET=1`` silences every report."""
+    if os.environ.get("CORPTLS_QUIET") == "1":
+        return
+    if one_line:
+        sys.stderr.write(message + "\n")
+    else:
+        warnings.warn(message, CorptlsWarning, stacklevel=3)

@@ -1,0 +1,54 @@
+"""The ``corptls`` command (also ``python -m corptls``). Standard library only."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+from collections import Counter
+from typing import List, Optional
+
+import corptls
+
+from . import _switch
+
+
+def _trust(args: argparse.Namespace) -> int:
+    """What corptls sees: roots per source, problems, the bundle file."""
+    with warnings.catch_warnings(record=True) as problems:
+        warnings.simplefilter("always", corptls.CorptlsWarning)
+        roots = corptls.roots()
+        path = corptls.bundle_path()
+    print(f"corptls {corptls.__version__}: {len(roots)} trusted roots")
+    for source, count in Counter(s for root in roots for s in root.sources).most_common():
+        print(f"  {count:4d}  {source}")
+    print(f"bundle: {path or 'in memory only (no safe cache directory)'}")
+    for problem in problems:
+        print(f"problem: {problem.message}", file=sys.stderr)
+    return 0
+
+
+def _autoload(args: argparse.Namespace) -> int:
+    if args.action == "status":
+        for line in _switch.status(args.user):
+            print(line)
+        print(f"this process: corptls {'injected' if corptls.is_injected() else 'not injected'}")
+        return 0
+    switch = _switch.enable if args.action == "enable" else _switch.disable
+    print(switch(args.user, args.sitecustomize))
+    return 0
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="corptls", description="Trust the OS certificate store in Python.")
+    parser.set_defaults(run=_trust)
+    commands = parser.add_subparsers(title="commands")
+    commands.add_parser("roots", help="the roots corptls trusts, per source (the default)").set_defaults(run=_trust)
+    autoload = commands.add_parser("autoload", help="switch corptls on at every interpreter start")
+    autoload.add_argument("action", choices=["enable", "disable", "status"])
+    autoload.add_argument("--user", action="store_true", help="the user site instead of this environment")
+    autoload.add_argument("--sitecustomize", action="store_true",
+                          help="use a marked block in sitecustomize.py instead of the .pth hook")
+    autoload.set_defaults(run=_autoload)
+    args = parser.parse_args(argv)
+    return int(args.run(args))

@@ -1,0 +1,86 @@
+"""Switching the start-up hook on and off for one environment (a venv, or the user site)."""
+
+from __future__ import annotations
+
+import os
+import site
+import sysconfig
+
+from ._autoload import PTH_NAME, START_NAME, START_TEXT, hook_line, pth_text
+
+BEGIN = "# >>> corptls autoload (managed by `corptls autoload`; `disable --sitecustomize` removes it) >>>\n"
+END = "# <<< corptls autoload <<<\n"
+
+
+def site_dir(user: bool) -> str:
+    """Where the hook lives: the user site, or this interpreter's site-packages (purelib)."""
+    return site.getusersitepackages() if user else sysconfig.get_path("purelib")
+
+
+def enable(user: bool, sitecustomize: bool) -> str:
+    directory = site_dir(user)
+    os.makedirs(directory, exist_ok=True)
+    if sitecustomize:
+        path = os.path.join(directory, "sitecustomize.py")
+        _write(path, _without_block(_read(path)) + BEGIN + hook_line(True) + END)
+        return f"autoload enabled: block added to {path}"
+    _write(os.path.join(directory, PTH_NAME), pth_text(True))
+    _write(os.path.join(directory, START_NAME), START_TEXT)
+    return f"autoload enabled: {os.path.join(directory, PTH_NAME)}"
+
+
+def disable(user: bool, sitecustomize: bool) -> str:
+    directory = site_dir(user)
+    if sitecustomize:
+        path = os.path.join(directory, "sitecustomize.py")
+        rest = _without_block(_read(path))
+        if rest.strip():
+            _write(path, rest)
+        elif os.path.exists(path):
+            os.remove(path)  # nothing but our block was in it
+        return f"autoload disabled: block removed from {path}"
+    path = os.path.join(directory, PTH_NAME)
+    if os.path.exists(path):
+        _write(path, pth_text(False))
+    return f"autoload disabled: {path}"
+
+
+def status(user: bool) -> list:
+    directory = site_dir(user)
+    pth = os.path.join(directory, PTH_NAME)
+    custom = os.path.join(directory, "sitecustomize.py")
+    text = _read(pth)
+    state = "enabled" if text == pth_text(True) else "disabled" if text else "not installed"
+    lines = [
+        f"site directory: {directory}" + (" (user site)" if user else ""),
+        f"hook: {pth}: {state}",
+        f"sitecustomize: {custom}: {'block present' if BEGIN in _read(custom) else 'no corptls block'}",
+    ]
+    for name in ("CORPTLS_AUTOLOAD", "CORPTLS_DISABLE", "CORPTLS_QUIET"):
+        if name in os.environ:
+            lines.append(f"{name}={os.environ[name]}")
+    return lines
+
+
+def _read(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.read()
+    except FileNotFoundError:
+        return ""
+
+
+def _write(path: str, text: str) -> None:
+    """Atomically, so that a Python starting meanwhile never reads half a hook."""
+    tmp = f"{path}.corptls-{os.getpid()}.tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def _without_block(text: str) -> str:
+    start = text.find(BEGIN)
+    if start < 0:
+        return text
+    end = text.find(END, start)
+    return text[:start] + (text[end + len(END):] if end >= 0 else "")
