@@ -9,6 +9,7 @@ use sha2::{Digest, Sha256};
 use x509_parser::prelude::{FromDer, X509Certificate};
 
 use crate::certs::{read_path, Found, Problem};
+use crate::hashed_dir::{holds, subject_hash};
 use crate::os_store;
 
 /// Where to look besides the OS store; the environment is read here too.
@@ -18,6 +19,8 @@ pub struct Request {
     pub openssl_file: Option<PathBuf>,
     pub openssl_dir: Option<PathBuf>,
     pub extra: Vec<PathBuf>,
+    /// OpenSSL's effective default directory, which it searches lazily.
+    pub lazy_dir: Option<PathBuf>,
 }
 
 /// One trust anchor, with every source it was found in.
@@ -29,6 +32,9 @@ pub struct Root {
     pub not_after: i64,
     /// A CA whose basicConstraints is not critical: Python 3.13+'s VERIFY_X509_STRICT rejects it.
     pub strict_violation: bool,
+    /// OpenSSL finds it in its default directory when needed: no need to load it up front.
+    pub in_lazy_dir: bool,
+    subject_hash: String,
 }
 
 #[derive(Default)]
@@ -51,7 +57,7 @@ impl Collection {
                 continue;
             }
             match describe(&der) {
-                Ok((subject, not_after, strict_violation)) => {
+                Ok((subject, not_after, strict_violation, subject_hash)) => {
                     self.index.insert(sha256, self.roots.len());
                     self.roots.push(Root {
                         der,
@@ -60,6 +66,8 @@ impl Collection {
                         subject,
                         not_after,
                         strict_violation,
+                        in_lazy_dir: false,
+                        subject_hash,
                     });
                 }
                 Err(message) => self.problems.push(Problem {
@@ -70,10 +78,14 @@ impl Collection {
         }
     }
 
-    /// The bundle as PEM with LF line endings.
-    pub fn pem(&self) -> String {
-        let blocks: Vec<pem::Pem> =
-            self.roots.iter().map(|r| pem::Pem::new("CERTIFICATE", r.der.clone())).collect();
+    /// The bundle as PEM with LF line endings; `eager_only` leaves out what OpenSSL finds lazily.
+    pub fn pem(&self, eager_only: bool) -> String {
+        let blocks: Vec<pem::Pem> = self
+            .roots
+            .iter()
+            .filter(|r| !(eager_only && r.in_lazy_dir))
+            .map(|r| pem::Pem::new("CERTIFICATE", r.der.clone()))
+            .collect();
         pem::encode_many_config(&blocks, pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF))
     }
 }
@@ -83,7 +95,7 @@ impl Collection {
 /// A trust anchor is a CA, or a self-issued certificate: old v1 roots carry no extensions,
 /// and a self-signed server certificate in a store (Debian's ssl-cert "snakeoil") is trusted
 /// for itself by OpenSSL too. A certificate issued by someone else and not a CA anchors nothing.
-fn describe(der: &[u8]) -> Result<(String, i64, bool), String> {
+fn describe(der: &[u8]) -> Result<(String, i64, bool, String), String> {
     let (_, cert) = X509Certificate::from_der(der).map_err(|e| format!("unparsable certificate: {e}"))?;
     let subject = cert.subject().to_string();
     let constraints = cert.basic_constraints().map_err(|e| format!("{subject}: bad basicConstraints: {e}"))?;
@@ -93,7 +105,7 @@ fn describe(der: &[u8]) -> Result<(String, i64, bool), String> {
     }
     // Strict verification wants a CA's basicConstraints present and critical.
     let strict_violation = constraints.map_or(true, |ext| ext.value.ca && !ext.critical);
-    Ok((subject, cert.validity().not_after.timestamp(), strict_violation))
+    Ok((subject, cert.validity().not_after.timestamp(), strict_violation, subject_hash(cert.subject())))
 }
 
 pub fn hex(bytes: &[u8]) -> String {
@@ -144,6 +156,11 @@ pub fn collect(request: &Request) -> Collection {
             }
             let found = read_path(label, &path);
             collection.add(label, found);
+        }
+    }
+    if let Some(dir) = &request.lazy_dir {
+        for root in &mut collection.roots {
+            root.in_lazy_dir = holds(dir, &root.subject_hash, &root.der);
         }
     }
     collection
@@ -220,7 +237,7 @@ mod tests {
         let mut c = Collection::default();
         c.add("extra", read_path("extra", &tmp.write("crlf.pem", &[&crlf])));
         c.add("extra", read_path("extra", &tmp.write("ca2.der", &[CA2_DER])));
-        let out = c.pem();
+        let out = c.pem(false);
         assert!(!out.contains('\r'));
         assert!(out.ends_with("-----END CERTIFICATE-----\n"), "{out:?}");
         assert_eq!(out.matches("-----BEGIN CERTIFICATE-----\n").count(), 2);
@@ -231,8 +248,8 @@ mod tests {
         let mut back = Collection::default();
         back.add("bundle", again);
         assert!(back.problems.is_empty());
-        assert_eq!(back.pem(), out);
-        assert_eq!(Collection::default().pem(), "");
+        assert_eq!(back.pem(false), out);
+        assert_eq!(Collection::default().pem(false), "");
     }
 
     /// Every test touching the environment is here: variables are process-global and tests run in threads.

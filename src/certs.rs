@@ -28,6 +28,7 @@ impl Found {
         self.problems.push(Problem { source: source.into(), message: message.into() });
     }
 
+    #[cfg(all(unix, not(target_os = "macos")))] // only the Linux store gathers several paths
     pub fn extend(&mut self, other: Found) {
         self.certs.extend(other.certs);
         self.problems.extend(other.problems);

@@ -5,6 +5,7 @@ mod cache;
 mod certs;
 mod bundle;
 mod os_store;
+mod hashed_dir;
 
 use std::path::PathBuf;
 
@@ -27,6 +28,8 @@ struct Root {
     not_after: i64,
     #[pyo3(get)]
     strict_violation: bool,
+    #[pyo3(get)]
+    in_lazy_dir: bool,
 }
 
 #[pymethods]
@@ -36,7 +39,8 @@ impl Root {
     }
 }
 
-/// The result of one collection: roots, problems (source, message) and the bundle as PEM.
+/// The result of one collection: roots, problems (source, message), the bundle as PEM,
+/// and the part of it OpenSSL will not find lazily in its default directory.
 #[pyclass(frozen, module = "corptls._native")]
 struct Collection {
     #[pyo3(get)]
@@ -45,22 +49,25 @@ struct Collection {
     problems: Vec<(String, String)>,
     #[pyo3(get)]
     pem: String,
+    #[pyo3(get)]
+    eager_pem: String,
 }
 
 /// Gathers the OS store, certifi, OpenSSL's default paths, the CA environment variables
 /// and `extra` into one deduplicated collection. Never raises for bad certificates.
 #[pyfunction]
-#[pyo3(signature = (certifi=None, openssl_file=None, openssl_dir=None, extra=Vec::new()))]
+#[pyo3(signature = (certifi=None, openssl_file=None, openssl_dir=None, extra=Vec::new(), lazy_dir=None))]
 fn collect(
     py: Python<'_>,
     certifi: Option<PathBuf>,
     openssl_file: Option<PathBuf>,
     openssl_dir: Option<PathBuf>,
     extra: Vec<PathBuf>,
+    lazy_dir: Option<PathBuf>,
 ) -> PyResult<Collection> {
-    let request = bundle::Request { certifi, openssl_file, openssl_dir, extra };
+    let request = bundle::Request { certifi, openssl_file, openssl_dir, extra, lazy_dir };
     let found = py.detach(|| bundle::collect(&request));
-    let pem = found.pem();
+    let (pem, eager_pem) = (found.pem(false), found.pem(true));
     let roots = found
         .roots
         .into_iter()
@@ -72,12 +79,13 @@ fn collect(
                 subject: r.subject,
                 not_after: r.not_after,
                 strict_violation: r.strict_violation,
+                in_lazy_dir: r.in_lazy_dir,
             };
             Py::new(py, root)
         })
         .collect::<PyResult<_>>()?;
     let problems = found.problems.into_iter().map(|p| (p.source, p.message)).collect();
-    Ok(Collection { roots, problems, pem })
+    Ok(Collection { roots, problems, pem, eager_pem })
 }
 
 /// The per-user cache directory, or None when the platform names none.

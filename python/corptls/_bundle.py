@@ -22,9 +22,11 @@ class Bundle:
     def __init__(self, collection: object, path: Optional[str], default_files: FrozenSet[str],
                  default_dirs: FrozenSet[str], capath: Optional[str]) -> None:
         self.collection = collection
-        # OpenSSL's default directory, kept beside the bundle: its lookups are lazy (free) and
-        # still find what the bundle leaves out, such as a self-signed non-CA certificate.
+        # What a context loads: OpenSSL's default directory, searched lazily (free), and up
+        # front only the roots that directory does not hold. Loading every root eagerly
+        # would cost a parse per root in every context.
         self.capath = capath
+        self.eager_pem: str = collection.eager_pem  # type: ignore[attr-defined]
         self.pem: str = collection.pem  # type: ignore[attr-defined]
         self.path = path
         self.default_files = default_files
@@ -112,15 +114,17 @@ def _collect(extra: Tuple[str, ...]) -> Bundle:
 
     defaults = ssl.get_default_verify_paths()
     certifi = certifi_file()
-    collection = _native.collect(certifi, defaults.openssl_cafile, defaults.openssl_capath, list(extra))
+    collection = _native.collect(certifi, defaults.openssl_cafile, defaults.openssl_capath, list(extra),
+                                 defaults.capath)
     for source, message in collection.problems:
         warn(f"corptls: {source}: {message}")
     files = [certifi, defaults.openssl_cafile, os.environ.get("SSL_CERT_FILE")]
     dirs = [defaults.openssl_capath, *os.environ.get("SSL_CERT_DIR", "").split(os.pathsep)]
+    path = _store(collection.pem)
     return Bundle(
         collection,
-        _store(collection.pem),
-        frozenset(_real(f) for f in files if f),
+        path,
+        frozenset(_real(f) for f in [*files, path] if f),
         frozenset(_real(d) for d in dirs if d),
         defaults.capath,
     )

@@ -24,6 +24,9 @@ class Root:
     @property
     def strict_violation(self) -> bool:
         """basicConstraints not critical: rejected under Python 3.13+'s VERIFY_X509_STRICT."""
+    @property
+    def in_lazy_dir(self) -> bool:
+        """OpenSSL finds it in its default (hashed) directory when needed."""
 
 class Collection:
     @property
@@ -34,12 +37,16 @@ class Collection:
     @property
     def pem(self) -> str:
         """The deduplicated bundle, PEM with LF line endings."""
+    @property
+    def eager_pem(self) -> str:
+        """The roots of the bundle that are not in ``lazy_dir``: what a context loads up front."""
 
 def collect(
     certifi: Optional[_Path] = None,
     openssl_file: Optional[_Path] = None,
     openssl_dir: Optional[_Path] = None,
     extra: Sequence[_Path] = (),
+    lazy_dir: Optional[_Path] = None,
 ) -> Collection: ...
 def cache_dir() -> Optional[str]: ...
 def store_bundle(directory: _Path, content: bytes) -> str: ...

@@ -1,11 +1,14 @@
 """ssl: the default trust of every ``SSLContext``.
 
+Loading "the bundle" means: OpenSSL's default directory, which it searches lazily, plus
+up front only the roots that directory lacks (see ``_bundle.Bundle``).
+
 - ``set_default_verify_paths`` (behind ``load_default_certs``, ``create_default_context()``,
-  urllib, http.client, aiohttp) loads the bundle *instead of* OpenSSL's default file: the
-  bundle already holds it, and loading roots twice costs a second parse. OpenSSL's default
-  directory stays, as a lazy lookup.
+  urllib, http.client, aiohttp) loads the bundle *instead of* OpenSSL's default paths: the
+  bundle holds them, and loading roots twice costs a second parse.
 - ``load_verify_locations`` given a default-trust file (certifi's, OpenSSL's default,
-  ``SSL_CERT_FILE``) loads the bundle instead; a default directory gets the bundle added.
+  ``SSL_CERT_FILE``, the bundle file) loads the bundle instead; a default directory gets
+  the bundle added.
   Any other file or directory is the owner's pinned choice and is left alone.
 - ``wrap_socket`` / ``wrap_bio``: a client context built before ``inject()`` whose CAs are
   exactly one default-trust file's gets the bundle at its first handshake.
@@ -44,13 +47,10 @@ def apply(module: ModuleType, undo: Undo) -> None:
     checked: "weakref.WeakSet[ssl.SSLContext]" = weakref.WeakSet()
 
     def load_bundle(context: ssl.SSLContext, bundle: _bundle.Bundle) -> None:
-        if bundle.path:
-            try:
-                stock_load_locations(context, cafile=bundle.path)
-            except OSError:  # the cache file vanished: same roots, from memory
-                stock_load_locations(context, cadata=bundle.pem)
-        else:
-            stock_load_locations(context, cadata=bundle.pem)
+        if bundle.eager_pem:
+            stock_load_locations(context, cadata=bundle.eager_pem)
+        if bundle.capath:
+            stock_load_locations(context, capath=bundle.capath)
         _widened.add(context)
 
     def set_default_verify_paths(self: ssl.SSLContext) -> None:
@@ -58,8 +58,6 @@ def apply(module: ModuleType, undo: Undo) -> None:
         if bundle is None or self.verify_mode == ssl.CERT_NONE:
             return stock_default_paths(self)
         load_bundle(self, bundle)
-        if bundle.capath:
-            stock_load_locations(self, capath=bundle.capath)
 
     def load_verify_locations(self: ssl.SSLContext, cafile: Any = None, capath: Any = None,
                               cadata: Any = None) -> None:
