@@ -6,10 +6,10 @@ use std::fs;
 use std::path::PathBuf;
 
 use sha2::{Digest, Sha256};
-use x509_parser::prelude::{FromDer, X509Certificate};
 
 use crate::certs::{read_path, Found, Problem};
-use crate::hashed_dir::{holds, subject_hash};
+use crate::hashed_dir::holds;
+use crate::x509::inspect;
 use crate::os_store;
 
 /// Where to look besides the OS store; the environment is read here too.
@@ -56,20 +56,28 @@ impl Collection {
                 }
                 continue;
             }
-            match describe(&der) {
-                Ok((subject, not_after, strict_violation, subject_hash)) => {
+            match inspect(&der) {
+                Ok(info) if info.is_anchor() => {
                     self.index.insert(sha256, self.roots.len());
                     self.roots.push(Root {
                         der,
                         sha256,
                         sources: vec![label.to_owned()],
-                        subject,
-                        not_after,
-                        strict_violation,
+                        subject: info.subject,
+                        not_after: info.not_after,
+                        strict_violation: info.strict_violation,
                         in_lazy_dir: false,
-                        subject_hash,
+                        subject_hash: info.subject_hash,
                     });
                 }
+                Ok(info) => self.problems.push(Problem {
+                    source: origin,
+                    message: format!(
+                        "{}: not a CA certificate, left out of the bundle (sha256 {})",
+                        info.subject,
+                        hex(&sha256)
+                    ),
+                }),
                 Err(message) => self.problems.push(Problem {
                     source: origin,
                     message: format!("{message} (sha256 {})", hex(&sha256)),
@@ -88,24 +96,6 @@ impl Collection {
             .collect();
         pem::encode_many_config(&blocks, pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF))
     }
-}
-
-/// Subject, expiry and strict-mode conformance of a trust anchor; an error for anything else.
-///
-/// A trust anchor is a CA, or a self-issued certificate: old v1 roots carry no extensions,
-/// and a self-signed server certificate in a store (Debian's ssl-cert "snakeoil") is trusted
-/// for itself by OpenSSL too. A certificate issued by someone else and not a CA anchors nothing.
-fn describe(der: &[u8]) -> Result<(String, i64, bool, String), String> {
-    let (_, cert) = X509Certificate::from_der(der).map_err(|e| format!("unparsable certificate: {e}"))?;
-    let subject = cert.subject().to_string();
-    let constraints = cert.basic_constraints().map_err(|e| format!("{subject}: bad basicConstraints: {e}"))?;
-    let is_ca = constraints.as_ref().is_some_and(|ext| ext.value.ca);
-    if !is_ca && cert.subject() != cert.issuer() {
-        return Err(format!("{subject}: not a CA certificate, left out of the bundle"));
-    }
-    // Strict verification wants a CA's basicConstraints present and critical.
-    let strict_violation = constraints.map_or(true, |ext| ext.value.ca && !ext.critical);
-    Ok((subject, cert.validity().not_after.timestamp(), strict_violation, subject_hash(cert.subject())))
 }
 
 pub fn hex(bytes: &[u8]) -> String {

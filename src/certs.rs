@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use rustls_native_certs::load_certs_from_paths;
 use x509_parser::prelude::{FromDer, X509Certificate};
 
+use crate::hashed_dir::is_hash_link;
+
 /// One problem with one source: never fatal, always reported.
 #[derive(Clone, Debug)]
 pub struct Problem {
@@ -52,17 +54,29 @@ fn read_dir(label: &str, dir: &Path, found: &mut Found) {
         Ok(entries) => entries,
         Err(err) => return found.problem(format!("{label}: {}", dir.display()), format!("cannot list: {err}")),
     };
-    // Hashed directories hold several links to one file: read each target once.
-    let mut seen: HashSet<PathBuf> = HashSet::new();
+    // Hashed directories hold several names for one file: read each file once, under its
+    // descriptive name (hash links such as `5ad8a5d6.0` sort last), which a person can act on.
     let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    paths.sort();
+    paths.sort_by_key(|p| (is_hash_link(p), p.clone()));
+    let mut seen = HashSet::new();
     for path in paths {
-        let Ok(real) = fs::canonicalize(&path) else { continue }; // dangling link: not a certificate
-        if real.is_file() && seen.insert(real.clone()) {
-            // Named by the file itself, not by a hash link to it: that is what a person can act on.
-            read_file(&format!("{label}: {}", real.display()), &path, found);
+        let Ok(meta) = fs::metadata(&path) else { continue }; // dangling link: not a certificate
+        if meta.is_file() && seen.insert(file_id(&meta, &path)) {
+            read_file(&format!("{label}: {}", path.display()), &path, found);
         }
     }
+}
+
+/// What makes two names one file: device and inode where there are such, else the path.
+#[cfg(unix)]
+fn file_id(meta: &fs::Metadata, _path: &Path) -> (u64, u64, PathBuf) {
+    use std::os::unix::fs::MetadataExt;
+    (meta.dev(), meta.ino(), PathBuf::new())
+}
+
+#[cfg(not(unix))]
+fn file_id(_meta: &fs::Metadata, path: &Path) -> (u64, u64, PathBuf) {
+    (0, 0, path.to_path_buf())
 }
 
 fn read_file(source: &str, path: &Path, found: &mut Found) {

@@ -13,6 +13,16 @@ use sha1::{Digest, Sha1};
 use x509_parser::der_parser::asn1_rs::{Any, Class, Tag};
 use x509_parser::prelude::X509Name;
 
+/// OpenSSL's `<8 hex digits>.<n>` names (`.r<n>` for CRLs).
+pub fn is_hash_link(path: &Path) -> bool {
+    let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+    name.split_once('.').is_some_and(|(hash, n)| {
+        hash.len() == 8
+            && hash.chars().all(|c| c.is_ascii_hexdigit())
+            && n.trim_start_matches('r').chars().all(|c| c.is_ascii_digit())
+    })
+}
+
 /// True when OpenSSL's lookup in `dir` finds exactly this certificate (DER) under `hash`.
 pub fn holds(dir: &Path, hash: &str, der: &[u8]) -> bool {
     (0..).map(|n| dir.join(format!("{hash}.{n}"))).take_while(|p| p.exists()).any(|path| {
@@ -124,10 +134,10 @@ mod tests {
         for entry in std::fs::read_dir("/etc/ssl/certs").expect("the system store") {
             let path = entry.unwrap().path();
             let name = path.file_name().unwrap().to_string_lossy().into_owned();
-            let Some((hash, n)) = name.split_once('.') else { continue };
-            if hash.len() != 8 || !n.chars().all(|c| c.is_ascii_digit()) {
+            if !is_hash_link(&path) || name.contains(".r") {
                 continue;
             }
+            let hash = &name[..8];
             let pem = std::fs::read(&path).unwrap();
             let der = rustls_pki_types::CertificateDer::from_pem_slice(&pem).unwrap();
             let (_, cert) = X509Certificate::from_der(&der).unwrap();

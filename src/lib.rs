@@ -5,11 +5,18 @@ mod cache;
 mod certs;
 mod bundle;
 mod os_store;
+mod probe;
+mod verify;
+mod x509;
 mod hashed_dir;
 
 use std::path::PathBuf;
+use std::time::Duration;
 
-use pyo3::exceptions::PyOSError;
+use pyo3::create_exception;
+use pyo3::exceptions::{
+    PyConnectionError, PyConnectionRefusedError, PyOSError, PyTimeoutError, PyValueError,
+};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
@@ -101,6 +108,70 @@ fn store_bundle(py: Python<'_>, directory: PathBuf, content: &[u8]) -> PyResult<
     py.detach(|| cache::store(&directory, &content)).map_err(|e| PyOSError::new_err(e.to_string()))
 }
 
+create_exception!(_native, VerificationError, PyValueError, "The chain is not trusted; the message says why.");
+
+/// Facts about one certificate, for reports.
+#[pyclass(frozen, get_all, module = "corptls._native")]
+struct CertInfo {
+    subject: String,
+    issuer: String,
+    not_before: i64,
+    not_after: i64,
+    is_ca: bool,
+    self_issued: bool,
+    strict_violation: bool,
+    sha256: String,
+}
+
+#[pyfunction]
+fn inspect(der: &[u8]) -> PyResult<CertInfo> {
+    let info = x509::inspect(der).map_err(PyValueError::new_err)?;
+    Ok(CertInfo {
+        subject: info.subject,
+        issuer: info.issuer,
+        not_before: info.not_before,
+        not_after: info.not_after,
+        is_ca: info.is_ca,
+        self_issued: info.self_issued,
+        strict_violation: info.strict_violation,
+        sha256: bundle::hex(&<sha2::Sha256 as sha2::Digest>::digest(der)),
+    })
+}
+
+/// Raises VerificationError unless the OS trusts `chain` (DER, leaf first) for `hostname`.
+#[pyfunction]
+fn verify_chain(py: Python<'_>, chain: Vec<Vec<u8>>, hostname: &str) -> PyResult<()> {
+    py.detach(|| verify::verify_chain(&chain, hostname)).map_err(VerificationError::new_err)
+}
+
+/// The chain `host:port` presents (DER, leaf first), through `proxy` (host, port) if given.
+#[pyfunction]
+#[pyo3(signature = (host, port, proxy=None, proxy_authorization=None, timeout=10.0))]
+fn capture_chain(
+    py: Python<'_>,
+    host: &str,
+    port: u16,
+    proxy: Option<(String, u16)>,
+    proxy_authorization: Option<String>,
+    timeout: f64,
+) -> PyResult<Vec<Py<PyBytes>>> {
+    let timeout = Duration::try_from_secs_f64(timeout).map_err(|e| PyValueError::new_err(e.to_string()))?;
+    let route = probe::Route {
+        host,
+        port,
+        proxy: proxy.as_ref().map(|(h, p)| (h.as_str(), *p)),
+        proxy_authorization: proxy_authorization.as_deref(),
+    };
+    let chain = py.detach(|| probe::capture(&route, timeout)).map_err(|failure| match failure {
+        probe::Failure::Timeout(m) => PyTimeoutError::new_err(m),
+        probe::Failure::Refused(m) => PyConnectionRefusedError::new_err(m),
+        probe::Failure::Network(m) => PyOSError::new_err(m),
+        probe::Failure::Proxy(m) | probe::Failure::Handshake(m) => PyConnectionError::new_err(m),
+        probe::Failure::Input(m) => PyValueError::new_err(m),
+    })?;
+    Ok(chain.iter().map(|der| PyBytes::new(py, der).unbind()).collect())
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Root>()?;
@@ -108,5 +179,10 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(collect, m)?)?;
     m.add_function(wrap_pyfunction!(cache_dir, m)?)?;
     m.add_function(wrap_pyfunction!(store_bundle, m)?)?;
+    m.add_class::<CertInfo>()?;
+    m.add_function(wrap_pyfunction!(inspect, m)?)?;
+    m.add_function(wrap_pyfunction!(verify_chain, m)?)?;
+    m.add_function(wrap_pyfunction!(capture_chain, m)?)?;
+    m.add("VerificationError", m.py().get_type::<VerificationError>())?;
     Ok(())
 }

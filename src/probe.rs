@@ -1,0 +1,202 @@
+//! Capturing the certificate chain a server (or the network in front of it) presents.
+//!
+//! The handshake is aborted as soon as the chain arrives: nothing is ever sent over the
+//! connection, so no verification is skipped for any data. Every step has a deadline.
+
+use std::io::{self, Read, Write};
+use std::net::{TcpStream, ToSocketAddrs};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::{ring, WebPkiSupportedAlgorithms};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{ClientConfig, ClientConnection, DigitallySignedStruct, SignatureScheme};
+
+/// Why a capture failed, sorted so that Python can raise the matching exception.
+pub enum Failure {
+    Timeout(String),
+    Refused(String),
+    Network(String),
+    Proxy(String),
+    Handshake(String),
+    Input(String),
+}
+
+/// Where to connect: directly, or through an HTTP proxy with a CONNECT tunnel.
+pub struct Route<'a> {
+    pub host: &'a str,
+    pub port: u16,
+    pub proxy: Option<(&'a str, u16)>,
+    pub proxy_authorization: Option<&'a str>,
+}
+
+/// The chain as presented, leaf first.
+pub fn capture(route: &Route<'_>, timeout: Duration) -> Result<Vec<Vec<u8>>, Failure> {
+    let deadline = Instant::now() + timeout;
+    let name = ServerName::try_from(route.host.to_owned())
+        .map_err(|_| Failure::Input(format!("not a valid host name: {:?}", route.host)))?;
+    let (via_host, via_port) = route.proxy.unwrap_or((route.host, route.port));
+    let mut sock = connect(via_host, via_port, deadline)?;
+    if route.proxy.is_some() {
+        tunnel(&mut sock, route, deadline)?;
+    }
+    handshake(sock, name, deadline)
+}
+
+fn connect(host: &str, port: u16, deadline: Instant) -> Result<TcpStream, Failure> {
+    let addrs: Vec<_> = (host, port)
+        .to_socket_addrs()
+        .map_err(|e| Failure::Network(format!("cannot resolve {host}: {e}")))?
+        .collect();
+    let mut last = Failure::Network(format!("{host} has no address"));
+    for addr in addrs {
+        match TcpStream::connect_timeout(&addr, remaining(deadline, host)?) {
+            Ok(sock) => return Ok(sock),
+            Err(e) => last = io_failure(&format!("cannot connect to {host}:{port}"), e),
+        }
+    }
+    Err(last)
+}
+
+/// `CONNECT host:port` and its answer: anything but 2xx is the proxy refusing.
+fn tunnel(sock: &mut TcpStream, route: &Route<'_>, deadline: Instant) -> Result<(), Failure> {
+    let target = format!("{}:{}", bracketed(route.host), route.port);
+    let mut request = format!("CONNECT {target} HTTP/1.1\r\nHost: {target}\r\n");
+    if let Some(auth) = route.proxy_authorization {
+        request.push_str(&format!("Proxy-Authorization: {auth}\r\n"));
+    }
+    request.push_str("\r\n");
+    set_deadline(sock, deadline, "the proxy")?;
+    sock.write_all(request.as_bytes()).map_err(|e| io_failure("cannot talk to the proxy", e))?;
+    // Read byte by byte up to the blank line, so that no TLS byte is swallowed.
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        set_deadline(sock, deadline, "the proxy")?;
+        match sock.read(&mut byte) {
+            Ok(0) => return Err(Failure::Proxy("the proxy closed the connection during CONNECT".into())),
+            Ok(_) => head.push(byte[0]),
+            Err(e) => return Err(io_failure("no answer from the proxy to CONNECT", e)),
+        }
+        if head.len() > 16 * 1024 {
+            return Err(Failure::Proxy("the proxy's answer to CONNECT is too long".into()));
+        }
+    }
+    let status = String::from_utf8_lossy(&head).lines().next().unwrap_or_default().to_owned();
+    match status.split_whitespace().nth(1) {
+        Some(code) if code.starts_with('2') => Ok(()),
+        _ => Err(Failure::Proxy(format!("the proxy refused CONNECT {target}: {status}"))),
+    }
+}
+
+fn handshake(mut sock: TcpStream, name: ServerName<'static>, deadline: Instant) -> Result<Vec<Vec<u8>>, Failure> {
+    let provider = Arc::new(ring::default_provider());
+    let recorder = Arc::new(Recorder {
+        chain: Mutex::new(Vec::new()),
+        algorithms: provider.signature_verification_algorithms,
+    });
+    let config = ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Failure::Handshake(e.to_string()))?
+        .dangerous()
+        .with_custom_certificate_verifier(recorder.clone())
+        .with_no_client_auth();
+    let mut conn =
+        ClientConnection::new(Arc::new(config), name).map_err(|e| Failure::Handshake(e.to_string()))?;
+    let outcome = loop {
+        let captured = recorder.chain.lock().map(|c| c.clone()).unwrap_or_default();
+        if !captured.is_empty() {
+            return Ok(captured);
+        }
+        set_deadline(&sock, deadline, "the server")?;
+        match conn.complete_io(&mut sock) {
+            Ok((0, 0)) => break Failure::Handshake("the server closed the connection during the handshake".into()),
+            Ok(_) => continue,
+            Err(e) => break io_failure("TLS handshake failed", e),
+        }
+    };
+    // The recorder aborts the handshake on purpose once it has the chain.
+    let captured = recorder.chain.lock().map(|c| c.clone()).unwrap_or_default();
+    if captured.is_empty() {
+        Err(outcome)
+    } else {
+        Ok(captured)
+    }
+}
+
+/// Records the presented chain and refuses it, which ends the handshake.
+#[derive(Debug)]
+struct Recorder {
+    chain: Mutex<Vec<Vec<u8>>>,
+    algorithms: WebPkiSupportedAlgorithms,
+}
+
+impl ServerCertVerifier for Recorder {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        if let Ok(mut chain) = self.chain.lock() {
+            *chain = std::iter::once(end_entity).chain(intermediates).map(|c| c.to_vec()).collect();
+        }
+        Err(rustls::Error::General("chain captured; corptls never completes this handshake".into()))
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        _message: &[u8],
+        _cert: &CertificateDer<'_>,
+        _dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        Err(rustls::Error::General("not verified".into()))
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        _message: &[u8],
+        _cert: &CertificateDer<'_>,
+        _dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        Err(rustls::Error::General("not verified".into()))
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.algorithms.supported_schemes()
+    }
+}
+
+fn remaining(deadline: Instant, what: &str) -> Result<Duration, Failure> {
+    deadline
+        .checked_duration_since(Instant::now())
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| Failure::Timeout(format!("timed out waiting for {what}")))
+}
+
+fn set_deadline(sock: &TcpStream, deadline: Instant, what: &str) -> Result<(), Failure> {
+    let left = remaining(deadline, what)?;
+    sock.set_read_timeout(Some(left))
+        .and_then(|()| sock.set_write_timeout(Some(left)))
+        .map_err(|e| Failure::Network(e.to_string()))
+}
+
+fn io_failure(context: &str, e: io::Error) -> Failure {
+    match e.kind() {
+        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => Failure::Timeout(format!("{context}: timed out")),
+        io::ErrorKind::ConnectionRefused => Failure::Refused(format!("{context}: connection refused")),
+        io::ErrorKind::InvalidData => Failure::Handshake(format!("{context}: {e}")),
+        _ => Failure::Network(format!("{context}: {e}")),
+    }
+}
+
+fn bracketed(host: &str) -> String {
+    if host.contains(':') {
+        format!("[{host}]")
+    } else {
+        host.to_owned()
+    }
+}
