@@ -15,23 +15,30 @@ from .clients import PATCHES
 
 _lock = _thread.RLock()
 _undos: Dict[str, Undo] = {}
+_env_undo: Optional[Undo] = None  # the variables export_env set, while injected
 _injected = False
 
 
-def inject(*, extra_cas: Iterable["str | os.PathLike[str]"] = (), lazy: bool = False) -> None:
+def inject(*, extra_cas: Iterable["str | os.PathLike[str]"] = (), lazy: bool = False,
+           export_env: bool = False) -> None:
     """Make Python's HTTPS clients trust the OS store (plus certifi's roots and ``extra_cas``).
 
     Idempotent and thread-safe; does nothing when ``CORPTLS_DISABLE=1``. Applies at once to libraries already imported and to the
     others when they are imported. Verification is never weakened. Unless ``lazy``, the
     store is read now, so a broken installation raises here rather than at first use.
+    With ``export_env``, ``os.environ`` also points child processes (curl, git, Node.js, uv,
+    ...) at the bundle file: SSL_CERT_FILE, REQUESTS_CA_BUNDLE, NODE_EXTRA_CA_CERTS, ... (the
+    list is ``corptls env``'s); extract() restores each previous value, or its absence.
     """
     global _injected
     if os.environ.get("CORPTLS_DISABLE") == "1":  # the escape hatch wins over every caller
         return
     with _lock:
         _bundle.configure(extra_cas)
-        if not lazy:
+        if not lazy or export_env:
             _bundle.current()
+        if export_env:
+            _export_env()
         if _injected:
             return
         _bundle.set_active(True)
@@ -48,6 +55,8 @@ def extract() -> None:
             return
         _bundle.set_active(False)
         _injected = False
+        if _env_undo is not None:
+            _env_undo.revert()
         for name, target in reversed(PATCHES):
             _hooks.forget(target)
             undo = _undos.pop(name, None)
@@ -67,6 +76,22 @@ def roots() -> List[object]:
 def bundle_path() -> Optional[str]:
     """The bundle file (PEM), or None when no safe place could be written."""
     return _bundle.current().path
+
+
+def _export_env() -> None:
+    """Point child processes at the bundle file (or warn that there is none)."""
+    global _env_undo
+    from . import _exports
+    from ._warnings import warn
+
+    path = _bundle.current().path
+    if path is None:
+        warn("corptls: export_env: the bundle exists in memory only, so no variable was set "
+             "(set CORPTLS_CACHE_DIR to a directory only you can write)")
+        return
+    if _env_undo is None:
+        _env_undo = Undo()
+    _exports.export(path, _env_undo)
 
 
 def _watch(name: str, target: str) -> None:

@@ -10,7 +10,7 @@ from typing import List, Optional
 
 import corptls
 
-from . import _switch
+from . import _commands, _doctor, _switch
 
 
 def _trust(args: argparse.Namespace) -> int:
@@ -50,5 +50,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     autoload.add_argument("--sitecustomize", action="store_true",
                           help="use a marked block in sitecustomize.py instead of the .pth hook")
     autoload.set_defaults(run=_autoload)
+    _commands.add_parsers(commands)
+    doctor = commands.add_parser("doctor", help="diagnose TLS here, or the connection to one URL")
+    doctor.add_argument("url", nargs="?", help="https://host[:port]: capture and judge the chain presented")
+    doctor.add_argument("--json", action="store_true", help="machine-readable output")
+    doctor.add_argument("--timeout", type=float, default=10.0, help="seconds for the whole check (default 10)")
+    doctor.set_defaults(run=lambda a: _doctor.run(a.url, a.json, a.timeout))
     args = parser.parse_args(argv)
     return int(args.run(args))

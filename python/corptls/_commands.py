@@ -1,0 +1,130 @@
+"""The ``corptls bundle`` and ``corptls env`` commands: the bundle for other tools. Standard library only."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import ssl
+import sys
+import tempfile
+import warnings
+from typing import Dict, FrozenSet, List, Tuple
+
+import corptls
+
+from . import _exports
+
+#: Source names of ``bundle --sources``, and the root labels (``Root.sources``) each selects.
+SOURCES: Dict[str, FrozenSet[str]] = {
+    "os": frozenset({"os"}),
+    "certifi": frozenset({"certifi"}),
+    "openssl": frozenset({"openssl-file", "openssl-dir"}),
+    "extra": frozenset({"SSL_CERT_FILE", "SSL_CERT_DIR", "CORPTLS_EXTRA_CA_CERTS", "extra"}),
+}
+
+
+def add_parsers(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    """Add ``bundle`` and ``env`` to the ``corptls`` command."""
+    bundle = commands.add_parser(
+        "bundle", help="write the trusted roots as one PEM file, for tools that want a CA file",
+        description="Write the roots of the chosen sources as PEM (LF line endings) to FILE, "
+                    "atomically and with mode 0644, or to stdout.")
+    bundle.add_argument("-o", "--output", metavar="FILE", help="the file to write (default: stdout)")
+    bundle.add_argument("--sources", default=",".join(SOURCES), metavar="LIST",
+                        help=f"comma-separated, from {', '.join(SOURCES)} (default: all); openssl = "
+                             "OpenSSL's default file and directory, extra = SSL_CERT_FILE, SSL_CERT_DIR, "
+                             "CORPTLS_EXTRA_CA_CERTS")
+    bundle.set_defaults(run=run_bundle)
+    env = commands.add_parser(
+        "env", help="shell lines pointing curl, git, Node.js, uv, ... at the bundle file",
+        description="Print the assignments that point other tools at the bundle file, e.g. "
+                    "eval \"$(corptls env)\" in bash or zsh, corptls env | source in fish, "
+                    "corptls env --shell powershell | Invoke-Expression in PowerShell.")
+    env.add_argument("--shell", choices=_exports.SHELLS,
+                     help="the syntax to print (default: detected from the environment)")
+    env.set_defaults(run=run_env)
+
+
+def run_bundle(args: argparse.Namespace) -> int:
+    try:
+        labels = parse_sources(args.sources)
+    except ValueError as exc:
+        print(f"corptls bundle: {exc}", file=sys.stderr)
+        return 2
+    roots, problems = _collect()
+    chosen = [r for r in roots if labels.intersection(r.sources)]  # type: ignore[attr-defined]
+    for problem in problems:
+        print(f"problem: {problem}", file=sys.stderr)
+    if not chosen:
+        print(f"corptls bundle: no roots from the sources {args.sources!r}; nothing written", file=sys.stderr)
+        return 1
+    pem = "".join(ssl.DER_cert_to_PEM_cert(r.der) for r in chosen)  # type: ignore[attr-defined]
+    if args.output in (None, "-"):
+        sys.stdout.write(pem)
+        sys.stdout.flush()
+    else:
+        try:
+            write_atomically(args.output, pem.encode("ascii"))
+        except OSError as exc:
+            print(f"corptls bundle: cannot write {args.output}: {exc}", file=sys.stderr)
+            return 1
+        print(f"corptls bundle: {len(chosen)} roots written to {args.output}", file=sys.stderr)
+    return 0
+
+
+def run_env(args: argparse.Namespace) -> int:
+    shell = args.shell or _exports.detect_shell()
+    _, problems = _collect()
+    for problem in problems:
+        print(f"problem: {problem}", file=sys.stderr)
+    path = corptls.bundle_path()
+    if path is None:
+        print("corptls env: the bundle exists in memory only (no safe cache directory), so there is no "
+              "file to point tools at. Fix: set CORPTLS_CACHE_DIR to a directory only you can write, "
+              "or write a file with `corptls bundle -o FILE` and point the tools at it.", file=sys.stderr)
+        return 1
+    try:
+        text = _exports.render(shell, path)
+    except ValueError as exc:
+        print(f"corptls env: {exc}", file=sys.stderr)
+        return 1
+    sys.stdout.write(text)
+    return 0
+
+
+def parse_sources(text: str) -> FrozenSet[str]:
+    """The root labels for a comma-separated list of source names; ValueError names any unknown one."""
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    unknown = [n for n in names if n not in SOURCES]
+    if unknown or not names:
+        raise ValueError(f"unknown source {', '.join(map(repr, unknown)) or '(none given)'}; "
+                         f"choose from {', '.join(SOURCES)}")
+    return frozenset().union(*(SOURCES[n] for n in names))
+
+
+def write_atomically(path: str, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same directory, mode 0644."""
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".corptls-bundle-", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def _collect() -> Tuple[List[object], List[str]]:
+    """The roots and the problems met while collecting them (as text)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", corptls.CorptlsWarning)
+        roots = corptls.roots()
+        corptls.bundle_path()
+    return roots, [str(w.message) for w in caught]

@@ -1,0 +1,310 @@
+"""``corptls doctor [URL]``: what is wrong with TLS here, and what to do about it.
+
+Without a URL: versions, autoload, the roots per source with their problems, and every
+environment setting that affects TLS, flagging those that weaken or break verification.
+With a URL: the chain the network presents (captured by the Rust core, through the proxy the
+clients would use), three verdicts (certifi, the OS, corptls), TLS interception, and Python
+3.13's strict verification. Every network step is bounded by ``timeout``.
+"""
+
+from __future__ import annotations
+
+import base64
+import http.client
+import os
+import platform
+import ssl
+import sys
+import time
+import urllib.parse
+import urllib.request
+from typing import Any, Dict, List, Optional, Tuple
+
+import corptls
+
+from . import _bundle, _exports, _native, _switch
+
+Finding = Dict[str, str]
+
+# Product names as interception roots spell them in their subject or issuer.
+PRODUCTS: Tuple[Tuple[str, str], ...] = (
+    ("zscaler", "Zscaler"), ("netskope", "Netskope"), ("palo alto", "Palo Alto Networks"),
+    ("paloalto", "Palo Alto Networks"), ("fortinet", "Fortinet FortiGate"), ("fortigate", "Fortinet FortiGate"),
+    ("cisco umbrella", "Cisco Umbrella"), ("opendns", "Cisco Umbrella"), ("blue coat", "Blue Coat / Symantec"),
+    ("bluecoat", "Blue Coat / Symantec"), ("symantec", "Blue Coat / Symantec"), ("sophos", "Sophos"),
+    ("forcepoint", "Forcepoint"), ("websense", "Forcepoint"), ("check point", "Check Point"),
+    ("checkpoint", "Check Point"), ("mcafee", "McAfee / Skyhigh"), ("skyhigh", "McAfee / Skyhigh"),
+    ("cloudflare", "Cloudflare Gateway"), ("menlo", "Menlo Security"), ("iboss", "iboss"),
+    ("barracuda", "Barracuda"), ("watchguard", "WatchGuard"), ("sonicwall", "SonicWall"),
+    ("kaspersky", "Kaspersky"), ("eset", "ESET"), ("avast", "Avast"), ("bitdefender", "Bitdefender"),
+    ("mitmproxy", "mitmproxy"), ("fiddler", "Fiddler"), ("charles", "Charles Proxy"),
+)
+_OFF = ("0", "false", "no", "off")
+
+
+def environment() -> Dict[str, Any]:
+    """The report without a URL."""
+    bundle = _bundle.current()
+    roots = bundle.collection.roots  # type: ignore[attr-defined]
+    per_source: Dict[str, Dict[str, Any]] = {}
+    for root in roots:
+        for source in root.sources:
+            per_source.setdefault(source, {"roots": 0, "problems": []})["roots"] += 1
+    for source, message in bundle.collection.problems:  # type: ignore[attr-defined]
+        label = source.split(":", 1)[0]
+        per_source.setdefault(label, {"roots": 0, "problems": []})["problems"].append(f"{source}: {message}")
+    return {
+        "versions": {"python": platform.python_version(), "openssl": ssl.OPENSSL_VERSION,
+                     "corptls": corptls.__version__, "platform": platform.platform()},
+        "autoload": _switch.status(False),
+        "bundle": bundle.path,
+        "sources": per_source,
+        "settings": {name: os.environ[name] for name in sorted(_tls_variables()) if name in os.environ},
+        "findings": settings_findings(os.environ),
+    }
+
+
+def _tls_variables() -> List[str]:
+    return [name for name, _ in _exports.PATH_VARIABLES] + [name for name, _ in _exports.SWITCHES] + [
+        "SSL_CERT_DIR", "PYTHONHTTPSVERIFY", "SSL_VERIFY", "NODE_TLS_REJECT_UNAUTHORIZED", "GIT_SSL_NO_VERIFY",
+        "PIP_TRUSTED_HOST", "UV_INSECURE_HOST", "UV_NATIVE_TLS", "HTTPS_PROXY", "https_proxy", "HTTP_PROXY",
+        "http_proxy", "NO_PROXY", "no_proxy", "CORPTLS_EXTRA_CA_CERTS", "CORPTLS_AUTOLOAD", "CORPTLS_DISABLE",
+        "CORPTLS_CACHE_DIR",
+    ]
+
+
+def settings_findings(env: "os._Environ[str] | Dict[str, str]") -> List[Finding]:
+    """Settings that weaken or break verification, each with the reason and the fix."""
+    found: List[Finding] = []
+
+    def flag(name: str, severity: str, reason: str, fix: str) -> None:
+        found.append({"setting": f"{name}={env[name]!r}", "severity": severity, "reason": reason, "fix": fix})
+
+    if "PYTHONHTTPSVERIFY" in env:
+        flag("PYTHONHTTPSVERIFY", "weakens" if env["PYTHONHTTPSVERIFY"] == "0" else "no effect",
+             "upstream CPython 3 ignores it; the distribution builds that honour it turn verification OFF, "
+             "and requests, httpx, aiohttp and litellm never read it",
+             "unset PYTHONHTTPSVERIFY; trust the corporate root with corptls instead")
+    for name, effect in (("SSL_CERT_FILE", "OpenSSL then loads no default file (144 -> 0 roots), while httpx and "
+                                           "litellm treat it as unset and use certifi: it never selects the OS store"),
+                         ("CURL_CA_BUNDLE", "requests ignores an empty value since 2.28 (older ones turned "
+                                            "verification off); httpx, openai, litellm and aiohttp never read it"),
+                         ("REQUESTS_CA_BUNDLE", "requests treats it as unset")):
+        if env.get(name) == "":
+            flag(name, "breaks", f"an empty value: {effect}", f"unset {name}")
+    if env.get("SSL_VERIFY", "").lower() in _OFF and "SSL_VERIFY" in env:
+        flag("SSL_VERIFY", "weakens", "litellm turns certificate verification off", "unset SSL_VERIFY")
+    if env.get("NODE_TLS_REJECT_UNAUTHORIZED") == "0":
+        flag("NODE_TLS_REJECT_UNAUTHORIZED", "weakens", "Node.js accepts any certificate",
+             "unset it; point NODE_EXTRA_CA_CERTS at the bundle (`corptls env`)")
+    if env.get("GIT_SSL_NO_VERIFY", "").lower() not in ("", *_OFF):
+        flag("GIT_SSL_NO_VERIFY", "weakens", "git accepts any certificate",
+             "unset it; point GIT_SSL_CAINFO at the bundle (`corptls env`)")
+    for name in ("PIP_TRUSTED_HOST", "UV_INSECURE_HOST"):
+        if env.get(name):
+            flag(name, "weakens", "these hosts are contacted without certificate verification",
+                 f"unset {name}; `corptls env` points pip and uv at the bundle")
+    for name in [n for n, _ in _exports.PATH_VARIABLES] + ["SSL_CERT_DIR", "CORPTLS_EXTRA_CA_CERTS"]:
+        value = env.get(name)
+        missing = [p for p in (value or "").split(os.pathsep) if p and not os.path.exists(p)]
+        if missing:
+            flag(name, "breaks", f"points at a missing path ({', '.join(missing)}): tools that read it fail",
+                 f"set {name} to an existing file (`corptls bundle -o FILE`) or unset it")
+    if env.get("CORPTLS_DISABLE") == "1":
+        flag("CORPTLS_DISABLE", "note", "every corptls patch is off", "unset CORPTLS_DISABLE to use corptls")
+    return found
+
+
+def url_report(url: str, timeout: float) -> Dict[str, Any]:
+    """The report for one URL. Raises ValueError for a URL that is not https://host[:port]."""
+    host, port = _parse(url)
+    proxy = _proxy_for(host)
+    report: Dict[str, Any] = {"url": f"https://{host}:{port}/", "proxy": proxy and proxy["url"]}
+    started = time.monotonic()
+    try:
+        chain = _native.capture_chain(host, port, proxy and (proxy["host"], proxy["port"]),
+                                      proxy and proxy["auth"], timeout)
+    except (OSError, ValueError) as exc:
+        report["error"] = _one_line(exc, proxy, timeout)
+        return report
+    infos = [_native.inspect(der) for der in chain]
+    report["chain"] = [{"subject": i.subject, "issuer": i.issuer, "not_before": _date(i.not_before),
+                        "not_after": _date(i.not_after), "sha256": i.sha256} for i in infos]
+    left = max(1.0, timeout - (time.monotonic() - started))
+    certifi_pem = _read(_bundle.certifi_file())
+    report["verdicts"] = {
+        "certifi": _handshake(host, port, proxy, _context(cadata=certifi_pem), left) if certifi_pem
+        else "certifi is not installed",
+        "os": _os_verdict(chain, host),
+        "corptls": _handshake(host, port, proxy, _corptls_context(), left),
+    }
+    report["trusted"] = report["verdicts"]["corptls"] is None
+    anchor = _anchor(chain, infos)
+    report["interception"] = _interception(report["verdicts"], anchor, infos)
+    report["strict"] = [f"{i.subject}: basicConstraints missing or not critical; Python 3.13+ "
+                        "(VERIFY_X509_STRICT) rejects this chain" for i in infos[1:] if i.is_ca and i.strict_violation]
+    if anchor is not None and anchor.strict_violation and not infos[-1].self_issued:
+        report["strict"].append(f"{anchor.subject} (root): basicConstraints missing or not critical; Python 3.13+ "
+                                "(VERIFY_X509_STRICT) rejects this chain")
+    return report
+
+
+def _parse(url: str) -> Tuple[str, int]:
+    parts = urllib.parse.urlsplit(url if "://" in url else f"https://{url}")
+    if parts.scheme != "https" or not parts.hostname:
+        raise ValueError(f"not an https URL: {url!r} (expected https://host[:port])")
+    try:
+        return parts.hostname, parts.port or 443
+    except ValueError:
+        raise ValueError(f"bad port in {url!r}") from None
+
+
+def _proxy_for(host: str) -> Optional[Dict[str, Any]]:
+    """The proxy the clients would use: HTTPS_PROXY unless NO_PROXY excludes the host."""
+    url = urllib.request.getproxies().get("https")
+    if not url or urllib.request.proxy_bypass(host):
+        return None
+    parts = urllib.parse.urlsplit(url if "://" in url else f"http://{url}")
+    auth = None
+    if parts.username is not None:
+        token = f"{urllib.parse.unquote(parts.username)}:{urllib.parse.unquote(parts.password or '')}"
+        auth = "Basic " + base64.b64encode(token.encode()).decode()
+    return {"url": f"{parts.scheme}://{parts.hostname}:{parts.port or 80}", "host": parts.hostname,
+            "port": parts.port or 80, "auth": auth}
+
+
+def _one_line(exc: BaseException, proxy: Optional[Dict[str, Any]], timeout: float) -> str:
+    via = f" (through the proxy {proxy['url']})" if proxy else ""
+    if isinstance(exc, TimeoutError):
+        return f"timed out after {timeout:g}s{via}: {exc}"
+    return f"{exc}{via}"
+
+
+def _context(**locations: Any) -> ssl.SSLContext:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verification on: CERT_REQUIRED, check_hostname
+    context.load_verify_locations(**locations)
+    return context
+
+
+def _corptls_context() -> ssl.SSLContext:
+    """A context exactly as clients get it after inject()."""
+    was = corptls.is_injected()
+    corptls.inject()
+    try:
+        return ssl.create_default_context()
+    finally:
+        if not was:
+            corptls.extract()
+
+
+def _handshake(host: str, port: int, proxy: Optional[Dict[str, Any]], context: ssl.SSLContext,
+               timeout: float) -> Optional[str]:
+    """None when a real, verified handshake succeeds; else why not."""
+    if proxy:
+        conn = http.client.HTTPSConnection(proxy["host"], proxy["port"], context=context, timeout=timeout)
+        conn.set_tunnel(host, port, headers={"Proxy-Authorization": proxy["auth"]} if proxy["auth"] else None)
+    else:
+        conn = http.client.HTTPSConnection(host, port, context=context, timeout=timeout)
+    try:
+        conn.connect()
+        return None
+    except ssl.SSLCertVerificationError as exc:
+        return exc.verify_message or str(exc)
+    except (OSError, ssl.SSLError) as exc:
+        return f"no verdict: {exc}"
+    finally:
+        conn.close()
+
+
+def _os_verdict(chain: List[bytes], host: str) -> Optional[str]:
+    try:
+        _native.verify_chain(chain, host)
+        return None
+    except _native.VerificationError as exc:
+        return str(exc)
+
+
+def _anchor(chain: List[bytes], infos: List[Any]) -> Optional[Any]:
+    """The root the chain ends in: its last certificate if self-issued, else a root of the bundle."""
+    if infos[-1].self_issued:
+        return infos[-1]
+    for root in _bundle.current().collection.roots:  # type: ignore[attr-defined]
+        if root.subject == infos[-1].issuer:
+            return _native.inspect(root.der)
+    return None
+
+
+def _interception(verdicts: Dict[str, Optional[str]], anchor: Optional[Any], infos: List[Any]) -> Dict[str, Any]:
+    certifi_ders = {r.sha256 for r in _bundle.current().collection.roots  # type: ignore[attr-defined]
+                    if "certifi" in r.sources}
+    public = verdicts["certifi"] is None or (anchor is not None and anchor.sha256 in certifi_ders)
+    names = " ".join([i.issuer for i in infos] + ([anchor.subject] if anchor else [])).lower()
+    product = next((name for key, name in PRODUCTS if key in names), None)
+    if public:
+        return {"detected": False}
+    root = anchor.subject if anchor else infos[-1].issuer
+    if verdicts["corptls"] is None:
+        advice = (f"The chain is anchored in {root}, a root the OS store trusts and certifi does not: "
+                  "run `corptls.inject()` in your program, or `corptls autoload enable` for tools you don't control.")
+    else:
+        advice = (f"The chain is anchored in {root}, which nothing here trusts. If it is your company's "
+                  "inspection root, get its certificate from IT and install it in the OS store, or set "
+                  "CORPTLS_EXTRA_CA_CERTS=/path/to/root.pem. If not, someone is intercepting this connection: stop.")
+    return {"detected": True, "product": product, "anchor": root, "advice": advice}
+
+
+def _read(path: Optional[str]) -> Optional[str]:
+    if not path:
+        return None
+    with open(path, encoding="ascii") as f:
+        return f.read()
+
+
+def _date(timestamp: int) -> str:
+    return time.strftime("%Y-%m-%d", time.gmtime(timestamp))
+
+
+def run(url: Optional[str], as_json: bool, timeout: float) -> int:
+    """Print the report; 0 only when nothing is wrong (with a URL: when corptls would verify it)."""
+    import json
+
+    try:
+        report = url_report(url, timeout) if url else environment()
+    except ValueError as exc:
+        print(f"corptls doctor: {exc}", file=sys.stderr)
+        return 2
+    if url:
+        status = 0 if report.get("trusted") else 1
+    else:
+        status = 1 if any(f["severity"] != "note" for f in report["findings"]) else 0
+    print(json.dumps(report, indent=2) if as_json else "\n".join(_text(report)))
+    return status
+
+
+def _text(report: Dict[str, Any]) -> List[str]:
+    if "url" not in report:
+        v = report["versions"]
+        lines = [f"corptls {v['corptls']}, Python {v['python']}, {v['openssl']}, {v['platform']}",
+                 *[f"autoload: {line}" for line in report["autoload"]],
+                 f"bundle: {report['bundle'] or 'in memory only'}", "roots per source:"]
+        for source, entry in report["sources"].items():
+            lines.append(f"  {entry['roots']:4d}  {source}")
+            lines.extend(f"        problem: {p}" for p in entry["problems"])
+        lines.append("TLS settings:" if report["settings"] else "TLS settings: none set")
+        lines.extend(f"  {name}={value}" for name, value in report["settings"].items())
+    else:
+        lines = [f"{report['url']}" + (f" via proxy {report['proxy']}" if report["proxy"] else " (no proxy)")]
+        if "error" in report:
+            return lines + [f"error: {report['error']}"]
+        for n, cert in enumerate(report["chain"]):
+            lines += [f"  [{n}] {cert['subject']}", f"      issuer {cert['issuer']}",
+                      f"      valid {cert['not_before']} .. {cert['not_after']}  sha256 {cert['sha256']}"]
+        for name, verdict in report["verdicts"].items():
+            lines.append(f"  trusted by {name:8s} {'yes' if verdict is None else 'NO: ' + verdict}")
+        seen = report["interception"]
+        if seen["detected"]:
+            lines.append(f"TLS interception{' by ' + seen['product'] if seen['product'] else ''}: {seen['advice']}")
+        lines.extend(f"warning: {s}" for s in report["strict"])
+    for f in report.get("findings", []):
+        lines.append(f"{f['severity']}: {f['setting']}: {f['reason']}. Fix: {f['fix']}")
+    return lines
