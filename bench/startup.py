@@ -15,16 +15,18 @@ without pip, filled by this interpreter's pip, client libraries seen through zz-
 Figures:
   `python -c pass`      wall time of the whole process, and `site`'s import time from
                         `-X importtime` (where every .pth runs), per environment
-  `import httpx`        measured inside the child, enabled vs disabled vs none
+  `import httpx`        `python -c "import httpx"`, enabled vs disabled vs none: wall time of the
+                        process, and the import alone as measured inside the child
   first HTTPS request   urllib to a local HTTPS server on 127.0.0.1 whose CA (openssl CLI) is
                         given with CORPTLS_EXTRA_CA_CERTS (enabled) or SSL_CERT_FILE (stock: only
                         that CA, and the system bundle plus that CA, the same roots corptls loads);
-                        measured inside the child from before `import urllib.request` to the body
+                        wall time of the process, and inside the child from before
+                        `import urllib.request` to the body
 
 Method: every figure is the median over N fresh processes; variants run interleaved (round 1 of
 each, round 2 of each, ...); overheads are medians of the per-round differences. Children get a
 scrubbed environment (no CA or proxy variables, no CORPTLS_*, no PYTHON* such as
-PYTHONDONTWRITEBYTECODE) and their own XDG cache; bytecode and the bundle cache are warmed by
+PYTHONDONTWRITEBYTECODE) and a private XDG cache; bytecode and the bundle cache are warmed by
 untimed runs first. Target: `python -c pass` with autoload enabled within 1 ms of corptls absent.
 """
 
@@ -135,8 +137,11 @@ class Child:
         self.run()
         return (time.perf_counter() - t) * 1e3
 
-    def printed_ms(self) -> float:
-        return float(self.run().stdout.split()[-1])
+    def printed_ms(self) -> tuple:
+        """(wall time of the process, the time the child printed)."""
+        t = time.perf_counter()
+        done = self.run()
+        return (time.perf_counter() - t) * 1e3, float(done.stdout.split()[-1])
 
     def site_ms(self) -> float:
         """`site`'s cumulative import time (every .pth runs inside it), from -X importtime."""
@@ -157,23 +162,26 @@ def measure(variants: dict, how: str, runs: int) -> dict:
     return times
 
 
+def split(times: dict, index: int) -> dict:
+    return {name: [v[index] for v in values] for name, values in times.items()}
+
+
 def report(title: str, times: dict, baseline: str, unit_note: str = "") -> dict:
-    """Print medians, ratios to `baseline` and paired overheads; return the medians."""
+    """Print medians, ratios to `baseline` and overheads (median of the per-round differences); return those."""
     print(f"\n{title}{unit_note}")
     base = statistics.median(times[baseline])
-    medians = {}
+    overheads = {}
     for name, values in times.items():
         med = statistics.median(values)
-        medians[name] = med
         q = statistics.quantiles(values, n=4) if len(values) > 1 else [med, med, med]
         line = f"  {name:<34} median {med:8.2f} ms   IQR {q[0]:7.2f}-{q[2]:7.2f}"
+        overheads[name] = statistics.median(a - b for a, b in zip(values, times[baseline]))
         if name != baseline:
-            paired = statistics.median(a - b for a, b in zip(values, times[baseline]))
-            line += f"   x{med / base:5.2f}   overhead {paired:+7.2f} ms"
+            line += f"   x{med / base:5.2f}   overhead {overheads[name]:+7.2f} ms"
         else:
             line += "   (baseline)"
         print(line)
-    return medians
+    return overheads
 
 
 def main() -> None:
@@ -193,30 +201,51 @@ def main() -> None:
 def run(args: argparse.Namespace, work: Path, started: float) -> None:
     if shutil.which("openssl") is None:
         sys.exit("startup bench: the openssl CLI is needed for the local HTTPS server's CA")
-    wheel = args.wheel or venvs.build_wheel(work / "wheel", release=True)
-    made = {}
-    for name in ("enabled", "disabled", "none"):
-        made[name] = venvs.create_venv(work / name)
-        if name != "none":
-            venvs.install_wheel(made[name], wheel)
+    steps: dict = {}
+
+    def timed(step: str, action, *a, **kw):  # noqa: ANN001, ANN202
+        t = time.perf_counter()
+        try:
+            return action(*a, **kw)
+        finally:
+            steps[step] = steps.get(step, 0.0) + time.perf_counter() - t
+
+    # The wheel builds while the other environments are made (and pip-system-certs downloads).
+    built: dict = {}
+    if args.wheel is None:
+        def build() -> None:
+            try:
+                built["wheel"] = timed("wheel", venvs.build_wheel, work / "wheel", release=True)
+            except venvs.VenvError as exc:
+                built["error"] = exc
+        builder = threading.Thread(target=build)
+        builder.start()
+    made = {name: timed("venvs", venvs.create_venv, work / name) for name in ("enabled", "disabled", "none")}
     cache = work / "cache"
     cache.mkdir()
-    done = subprocess.run([str(made["enabled"].python), "-m", "corptls", "autoload", "enable"],
-                          env=scrubbed(cache), capture_output=True, text=True)
-    if done.returncode != 0:
-        sys.exit(f"startup bench: autoload enable failed: {done.stderr}")
     psc_note = "skipped (--no-pip-system-certs)"
     if not args.no_pip_system_certs:
-        psc = venvs.create_venv(work / "psc")
+        psc = timed("venvs", venvs.create_venv, work / "psc")
         try:
-            venvs.pip(psc, "install", "-q", "pip-system-certs")
+            timed("pip-system-certs", venvs.pip, psc, "install", "-q", "pip-system-certs")
             made["psc"] = psc
             version = subprocess.run([str(psc.python), "-c", "import importlib.metadata as m; "
                                       "print(m.version('pip-system-certs'))"],
                                      env=scrubbed(cache), capture_output=True, text=True).stdout.strip()
             psc_note = f"pip-system-certs {version}"
         except venvs.VenvError as exc:
-            psc_note = f"not installed: {str(exc).splitlines()[-1][:200]}"
+            psc_note = f"not installed: {str(exc).strip().splitlines()[-1][:200]}"
+    if args.wheel is None:
+        builder.join()
+        if "error" in built:
+            sys.exit(f"startup bench: {built['error']}")
+    wheel = args.wheel or built["wheel"]
+    for name in ("enabled", "disabled"):
+        timed("install", venvs.install_wheel, made[name], wheel)
+    done = subprocess.run([str(made["enabled"].python), "-m", "corptls", "autoload", "enable"],
+                          env=scrubbed(cache), capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.exit(f"startup bench: autoload enable failed: {done.stderr}")
 
     ca, leaf, key = make_pki(work)
     with open(work / "system-plus-ca.pem", "wb") as out:  # stock trust as big as corptls' bundle
@@ -226,7 +255,8 @@ def run(args: argparse.Namespace, work: Path, started: float) -> None:
 
     print(f"corptls startup bench: {sys.version.split()[0]} ({sys._base_executable}), N={args.runs} "
           f"processes per figure, wheel {wheel.name}")
-    print(f"  4th venv: {psc_note}; set-up took {time.perf_counter() - started:.0f} s")
+    print(f"  4th venv: {psc_note}; set-up took {time.perf_counter() - started:.0f} s ("
+          + ", ".join(f"{k} {v:.0f} s" for k, v in steps.items()) + ")")
 
     env = scrubbed(cache)
     names = [n for n in ("none", "disabled", "enabled", "psc") if n in made]
@@ -239,9 +269,14 @@ def run(args: argparse.Namespace, work: Path, started: float) -> None:
                     "site_ms", args.runs)
     sites = report("python -X importtime -c pass: `site` import (all .pth files run in it)", times, labels["none"])
 
+    loaded = {n: set(json.loads(Child(made[n].python, ["-c", "import json, sys; print(json.dumps(list(sys.modules)))"],
+                                      env).run().stdout)) for n in ("none", "enabled")}
+    print(f"  modules that autoload adds to `python -c pass`: {', '.join(sorted(loaded['enabled'] - loaded['none']))}")
+
     times = measure({labels[n]: Child(made[n].python, ["-c", IMPORT_CHILD], env)
                      for n in ("none", "disabled", "enabled")}, "printed_ms", args.runs)
-    report("import httpx (inside the child)", times, labels["none"])
+    report("python -c 'import httpx' (wall time of the process)", split(times, 0), labels["none"])
+    report("import httpx (inside the child)", split(times, 1), labels["none"])
 
     code = f"URL = {url!r}\n" + REQUEST_CHILD
     request_variants = {
@@ -253,20 +288,18 @@ def run(args: argparse.Namespace, work: Path, started: float) -> None:
                                                   scrubbed(cache, CORPTLS_EXTRA_CA_CERTS=str(ca))),
     }
     times = measure(request_variants, "printed_ms", args.runs)
-    report("first verified HTTPS request, urllib to 127.0.0.1 (import urllib.request + request, inside the child)",
-           times, "stock, SSL_CERT_FILE=ca.pem")
+    report("first verified HTTPS request, urllib to 127.0.0.1 (wall time of the process)",
+           split(times, 0), "stock, SSL_CERT_FILE=ca.pem")
+    report("first verified HTTPS request (import urllib.request + the request, inside the child)",
+           split(times, 1), "stock, SSL_CERT_FILE=ca.pem")
 
-    over_wall = passes[labels["enabled"]] - passes[labels["none"]]
-    over_site = sites[labels["enabled"]] - sites[labels["none"]]
-    print("\nsummary")
-    print(f"  python -c pass, autoload on vs corptls absent: {over_wall:+.2f} ms wall, {over_site:+.2f} ms in site "
-          f"(target <= {TARGET_MS:.0f} ms: {'met' if max(over_wall, over_site) <= TARGET_MS else 'NOT met'})")
-    print(f"  python -c pass, autoload off vs corptls absent: "
-          f"{passes[labels['disabled']] - passes[labels['none']]:+.2f} ms wall, "
-          f"{sites[labels['disabled']] - sites[labels['none']]:+.2f} ms in site")
+    on, off, psc = labels["enabled"], labels["disabled"], labels["psc"]
+    print("\nsummary (overheads against corptls not installed, medians of per-round differences)")
+    print(f"  python -c pass, autoload on:  {passes[on]:+.2f} ms wall, {sites[on]:+.2f} ms in site "
+          f"(target <= {TARGET_MS:.0f} ms: {'met' if max(passes[on], sites[on]) <= TARGET_MS else 'NOT met'})")
+    print(f"  python -c pass, autoload off: {passes[off]:+.2f} ms wall, {sites[off]:+.2f} ms in site")
     if "psc" in made:
-        print(f"  python -c pass, pip-system-certs vs absent: {passes[labels['psc']] - passes[labels['none']]:+.2f} ms "
-              f"wall, {sites[labels['psc']] - sites[labels['none']]:+.2f} ms in site")
+        print(f"  python -c pass, pip-system-certs: {passes[psc]:+.2f} ms wall, {sites[psc]:+.2f} ms in site")
     print(f"  total time {time.perf_counter() - started:.0f} s")
 
 

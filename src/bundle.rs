@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use sha2::{Digest, Sha256};
 
+use crate::cache;
 use crate::certs::{read_path, Found, Problem};
 use crate::hashed_dir::holds;
 use crate::x509::inspect;
@@ -110,7 +111,7 @@ fn env_paths(name: &str, list: bool, problems: &mut Vec<Problem>) -> Vec<PathBuf
             problems.push(Problem {
                 source: name.to_owned(),
                 message: format!(
-                    "{name} is set but empty: ignored (an empty value does not select the OS store; unset it)"
+                    "{name} is set but empty: ignored (an empty value does not select the OS store). Fix: unset {name}"
                 ),
             });
             Vec::new()
@@ -142,6 +143,11 @@ pub fn collect(request: &Request) -> Collection {
     for (label, paths) in labelled {
         for path in paths {
             if path.is_dir() && fs::canonicalize(&path).is_ok_and(|real| !dirs_read.insert(real)) {
+                continue;
+            }
+            // After `eval "$(corptls env)"` SSL_CERT_FILE names an earlier bundle: reading it
+            // back would keep roots that have since left the OS store.
+            if cache::is_bundle(&path) {
                 continue;
             }
             let found = read_path(label, &path);

@@ -28,6 +28,18 @@ pub fn default_dir() -> Option<PathBuf> {
     base.map(|b| b.join("corptls"))
 }
 
+/// True for a bundle file corptls wrote in its cache directory.
+pub fn is_bundle(path: &Path) -> bool {
+    let named = path.file_name().is_some_and(|n| {
+        let n = n.to_string_lossy();
+        n.starts_with("bundle-") && n.ends_with(".pem")
+    });
+    named
+        && default_dir()
+            .and_then(|dir| fs::canonicalize(dir).ok())
+            .is_some_and(|dir| path.parent().and_then(|p| fs::canonicalize(p).ok()) == Some(dir))
+}
+
 /// Writes `content` as `bundle-<sha256>.pem` in `dir` (created private if missing) and returns its path.
 pub fn store(dir: &Path, content: &[u8]) -> io::Result<PathBuf> {
     ensure_private_dir(dir)?;

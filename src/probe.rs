@@ -4,7 +4,8 @@
 //! connection, so no verification is skipped for any data. Every step has a deadline.
 
 use std::io::{self, Read, Write};
-use std::net::{TcpStream, ToSocketAddrs};
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -45,10 +46,7 @@ pub fn capture(route: &Route<'_>, timeout: Duration) -> Result<Vec<Vec<u8>>, Fai
 }
 
 fn connect(host: &str, port: u16, deadline: Instant) -> Result<TcpStream, Failure> {
-    let addrs: Vec<_> = (host, port)
-        .to_socket_addrs()
-        .map_err(|e| Failure::Network(format!("cannot resolve {host}: {e}")))?
-        .collect();
+    let addrs = resolve(host, port, deadline)?;
     let mut last = Failure::Network(format!("{host} has no address"));
     for addr in addrs {
         match TcpStream::connect_timeout(&addr, remaining(deadline, host)?) {
@@ -57,6 +55,22 @@ fn connect(host: &str, port: u16, deadline: Instant) -> Result<TcpStream, Failur
         }
     }
     Err(last)
+}
+
+/// Name resolution (getaddrinfo) has no timeout of its own: it runs on a helper thread, which is
+/// abandoned at the deadline (it ends when the resolver gives up).
+fn resolve(host: &str, port: u16, deadline: Instant) -> Result<Vec<SocketAddr>, Failure> {
+    let (sender, receiver) = mpsc::channel();
+    let name = host.to_owned();
+    std::thread::spawn(move || {
+        let _ = sender.send((name.as_str(), port).to_socket_addrs().map(Iterator::collect::<Vec<_>>));
+    });
+    match receiver.recv_timeout(remaining(deadline, host)?) {
+        Ok(Ok(addrs)) => Ok(addrs),
+        Ok(Err(e)) => Err(Failure::Network(format!("cannot resolve {host}: {e}"))),
+        Err(mpsc::RecvTimeoutError::Timeout) => Err(Failure::Timeout(format!("timed out resolving {host}"))),
+        Err(mpsc::RecvTimeoutError::Disconnected) => Err(Failure::Network(format!("cannot resolve {host}"))),
+    }
 }
 
 /// `CONNECT host:port` and its answer: anything but 2xx is the proxy refusing.
@@ -198,5 +212,62 @@ fn bracketed(host: &str) -> String {
         format!("[{host}]")
     } else {
         host.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::TcpListener;
+
+    fn direct(host: &str, port: u16) -> Route<'_> {
+        Route { host, port, proxy: None, proxy_authorization: None }
+    }
+
+    #[test]
+    fn closed_port_is_refused() {
+        // A port that was just free: nothing listens there any more.
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        match capture(&direct("127.0.0.1", port), Duration::from_secs(3)) {
+            Err(Failure::Refused(m)) => assert!(m.contains("connection refused"), "{m}"),
+            _ => panic!("expected Refused"),
+        }
+    }
+
+    #[test]
+    fn invalid_host_name_is_input() {
+        match capture(&direct("not a host!", 443), Duration::from_secs(3)) {
+            Err(Failure::Input(m)) => assert!(m.contains("not a valid host name"), "{m}"),
+            _ => panic!("expected Input"),
+        }
+    }
+
+    #[test]
+    fn silent_server_times_out_at_the_deadline() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let started = Instant::now();
+        let outcome = capture(&direct("127.0.0.1", port), Duration::from_millis(300));
+        assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+        assert!(matches!(outcome, Err(Failure::Timeout(_))), "expected Timeout");
+        drop(listener);
+    }
+
+    #[test]
+    fn refused_connect_is_a_proxy_failure() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server = std::thread::spawn(move || {
+            let (mut conn, _) = listener.accept().unwrap();
+            let mut buf = [0u8; 1024];
+            let _ = conn.read(&mut buf);
+            conn.write_all(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n").unwrap();
+        });
+        let route = Route { host: "api.corp.test", port: 443, proxy: Some(("127.0.0.1", port)), proxy_authorization: None };
+        match capture(&route, Duration::from_secs(3)) {
+            Err(Failure::Proxy(m)) => assert!(m.contains("403 Forbidden") && m.contains("api.corp.test:443"), "{m}"),
+            _ => panic!("expected Proxy"),
+        }
+        server.join().unwrap();
     }
 }

@@ -194,6 +194,18 @@ out["good"] = fetch({direct.good.url("localhost")!r})
     assert out["good"] == "ok"
 
 
+def test_an_earlier_bundle_in_ssl_cert_file_is_not_read_back(scenario: Scenario, stores: Stores) -> None:
+    """After `eval "$(corptls env)"` SSL_CERT_FILE names a bundle: a root that left the OS store
+    must not live on through it."""
+    first = run(scenario, 'out["path"] = corptls.bundle_path()', store=stores.corp)
+    assert first["path"]
+    out = run(scenario, """
+out["corp"] = corp_sources()
+out["labelled"] = sum("SSL_CERT_FILE" in r.sources for r in corptls.roots())
+""", store=stores.plain, env={"SSL_CERT_FILE": first["path"]})
+    assert out["corp"] == [] and out["labelled"] == 0, out
+
+
 # --- roots() and the bundle file -------------------------------------------------------------
 
 

@@ -28,7 +28,8 @@ def inject(*, extra_cas: Iterable["str | os.PathLike[str]"] = (), lazy: bool = F
     store is read now, so a broken installation raises here rather than at first use.
     With ``export_env``, ``os.environ`` also points child processes (curl, git, Node.js, uv,
     ...) at the bundle file: SSL_CERT_FILE, REQUESTS_CA_BUNDLE, NODE_EXTRA_CA_CERTS, ... (the
-    list is ``corptls env``'s); extract() restores each previous value, or its absence.
+    list is ``corptls env``'s; the store is read at once, even when ``lazy``); extract()
+    restores each previous value, or its absence.
     """
     global _injected
     if os.environ.get("CORPTLS_DISABLE") == "1":  # the escape hatch wins over every caller

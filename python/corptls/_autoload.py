@@ -1,31 +1,38 @@
 """Start-up hook: inject() lazily in every interpreter of an environment, when enabled.
 
-The wheel ships ``corptls-autoload.pth`` (and ``corptls-autoload.start`` for Python 3.15+,
+The wheel ships ``corptls_autoload.pth`` (and ``corptls_autoload.start`` for Python 3.15+,
 PEP 829). Its one line checks two environment variables and a literal flag, so a disabled
-hook costs microseconds and imports nothing. Enabled, it imports this module, which arranges
-the patches without importing ``ssl``, certifi or the native module: those apply when the
-program imports them. Nothing here may stop Python from starting: every failure becomes one
-line on stderr (``CORPTLS_QUIET=1`` silences it) and the program runs as if corptls were absent.
+hook costs microseconds and imports nothing. Enabled, it imports this module and ``_hooks``
+only: a watcher on the client libraries. The first of them to be imported brings in the rest
+of corptls and inject(), so ``ssl``, certifi and the native module are never imported here.
+Nothing here may stop Python from starting: every failure becomes one line on stderr
+(``CORPTLS_QUIET=1`` silences it) and the program runs as if corptls were absent.
 """
-
-from __future__ import annotations
 
 import os
 import sys
 
-PTH_NAME = "corptls-autoload.pth"
-START_NAME = "corptls-autoload.start"
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Callable
+
+PTH_NAME = "corptls_autoload.pth"
+START_NAME = "corptls_autoload.start"
+FIX = "Fix: pip install --force-reinstall corptls, then corptls autoload enable; or set CORPTLS_DISABLE=1"
+# Site-packages may be processed twice per start: the sys attribute makes every run after the
+# first conclusive one a no-op. corptls not importable at all is not conclusive (a path .pth may
+# not have run yet), and says nothing: it is how a leftover sitecustomize block looks after uninstall.
 _GUARD = (
-    "try:\n import corptls._autoload as m\n"
-    "except BaseException as e:\n"
-    " if isinstance(e, KeyboardInterrupt): raise\n"
-    # corptls uninstalled while a sitecustomize block remains: nothing to do, nothing to say.
-    " if not (isinstance(e, ImportError) and e.name == 'corptls') and os.environ.get('CORPTLS_QUIET') != '1':\n"
-    "  sys.stderr.write('corptls: autoload skipped: %r. Fix: pip install --force-reinstall corptls, "
-    "or set CORPTLS_DISABLE=1\\n' % (e,))\n"
-    "else:\n m.run()"
+    "if not hasattr(sys, '_corptls_autoload'):\n"
+    " try:\n  import corptls._autoload as m\n"
+    " except BaseException as e:\n"
+    "  if isinstance(e, KeyboardInterrupt): raise\n"
+    "  if not (isinstance(e, ImportError) and e.name == 'corptls'):\n"
+    "   sys._corptls_autoload = 1\n"
+    "   if os.environ.get('CORPTLS_QUIET') != '1':\n"
+    f"    sys.stderr.write('corptls: autoload skipped: %r. {FIX}\\n' % (e,))\n"
+    " else:\n  sys._corptls_autoload = 1\n  m.run()"
 )
-_ran = False
 
 
 def hook_line(enabled: bool) -> str:
@@ -44,22 +51,38 @@ START_TEXT = "# corptls autoload (PEP 829); the .pth beside it says whether it i
 
 
 def run() -> None:
-    """inject(lazy=True) once per process (``.pth`` files may run twice); never raises."""
-    global _ran
-    if _ran or os.environ.get("CORPTLS_DISABLE") == "1":
+    """Watch the client libraries; the first one imported triggers inject(lazy=True). Never raises."""
+    if os.environ.get("CORPTLS_DISABLE") == "1":
         return
-    _ran = True
-    try:
+    _guarded(_watch)
+
+
+def _watch() -> None:
+    from . import _hooks
+    from .clients import PATCHES
+
+    for _, target in PATCHES:
+        _hooks.when_imported(target, _inject)
+
+
+def _inject(module: object) -> None:
+    def inject() -> None:
         from . import _api, _warnings
 
         _warnings.one_line = True
-        _api.inject(lazy=True)
+        _api.inject(lazy=True)  # takes the watchers over, and patches what is imported already
+
+    _guarded(inject)
+
+
+def _guarded(action: "Callable[[], None]") -> None:
+    try:
+        action()
     except BaseException as exc:  # a Rust panic is a BaseException too
         if isinstance(exc, KeyboardInterrupt):
             raise
         if os.environ.get("CORPTLS_QUIET") != "1":
-            sys.stderr.write(f"corptls: autoload skipped: {exc!r}. Fix: pip install --force-reinstall corptls, "
-                             "or set CORPTLS_DISABLE=1\n")
+            sys.stderr.write(f"corptls: autoload skipped: {exc!r}. {FIX}\n")
 
 
 def start() -> None:

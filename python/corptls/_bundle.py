@@ -13,6 +13,7 @@ TYPE_CHECKING = False  # not `typing`: its import costs ~15 ms, start-up must no
 if TYPE_CHECKING:
     from typing import FrozenSet, Iterable, List, Optional, Tuple
 
+from ._autoload import FIX
 from ._warnings import warn
 
 
@@ -87,8 +88,7 @@ def usable() -> Optional[Bundle]:
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
             raise
         _failed = True
-        warn(f"corptls: cannot read the trust store ({exc!r}); Python's default trust is used. "
-             "Fix: pip install --force-reinstall corptls, or set CORPTLS_DISABLE=1")
+        warn(f"corptls: cannot read the trust store ({exc!r}); Python's default trust is used. {FIX}")
         return None
 
 
@@ -117,7 +117,9 @@ def _collect(extra: Tuple[str, ...]) -> Bundle:
     collection = _native.collect(certifi, defaults.openssl_cafile, defaults.openssl_capath, list(extra),
                                  defaults.capath)
     for source, message in collection.problems:
-        warn(f"corptls: {source}: {message}")
+        # A file's problem: say what to do with it. A variable's message names its own fix.
+        fix = ". Fix: repair or remove it; the other roots are in use" if ":" in source else ""
+        warn(f"corptls: {source}: {message}{fix}")
     files = [certifi, defaults.openssl_cafile, os.environ.get("SSL_CERT_FILE")]
     dirs = [defaults.openssl_capath, *os.environ.get("SSL_CERT_DIR", "").split(os.pathsep)]
     path = _store(collection.pem)

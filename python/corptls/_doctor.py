@@ -13,6 +13,7 @@ import base64
 import http.client
 import os
 import platform
+import re
 import ssl
 import sys
 import time
@@ -81,7 +82,7 @@ def settings_findings(env: "os._Environ[str] | Dict[str, str]") -> List[Finding]
         found.append({"setting": f"{name}={env[name]!r}", "severity": severity, "reason": reason, "fix": fix})
 
     if "PYTHONHTTPSVERIFY" in env:
-        flag("PYTHONHTTPSVERIFY", "weakens" if env["PYTHONHTTPSVERIFY"] == "0" else "no effect",
+        flag("PYTHONHTTPSVERIFY", "weakens" if env["PYTHONHTTPSVERIFY"] == "0" else "note",
              "upstream CPython 3 ignores it; the distribution builds that honour it turn verification OFF, "
              "and requests, httpx, aiohttp and litellm never read it",
              "unset PYTHONHTTPSVERIFY; trust the corporate root with corptls instead")
@@ -124,19 +125,26 @@ def url_report(url: str, timeout: float) -> Dict[str, Any]:
     try:
         chain = _native.capture_chain(host, port, proxy and (proxy["host"], proxy["port"]),
                                       proxy and proxy["auth"], timeout)
-    except (OSError, ValueError) as exc:
+    except OSError as exc:  # a ValueError (invalid host name) is a bad URL: run() exits 2
         report["error"] = _one_line(exc, proxy, timeout)
         return report
-    infos = [_native.inspect(der) for der in chain]
+    try:
+        infos = [_native.inspect(der) for der in chain]
+    except ValueError as exc:  # the network sent something that is not a certificate
+        report["error"] = f"the server sent a certificate that cannot be parsed: {exc}"
+        return report
     report["chain"] = [{"subject": i.subject, "issuer": i.issuer, "not_before": _date(i.not_before),
                         "not_after": _date(i.not_after), "sha256": i.sha256} for i in infos]
-    left = max(1.0, timeout - (time.monotonic() - started))
+
+    def left() -> float:  # what remains of the whole check, for each handshake in turn
+        return max(1.0, timeout - (time.monotonic() - started))
+
     certifi_pem = _read(_bundle.certifi_file())
     report["verdicts"] = {
-        "certifi": _handshake(host, port, proxy, _context(cadata=certifi_pem), left) if certifi_pem
+        "certifi": _handshake(host, port, proxy, _context(cadata=certifi_pem), left()) if certifi_pem
         else "certifi is not installed",
         "os": _os_verdict(chain, host),
-        "corptls": _handshake(host, port, proxy, _corptls_context(), left),
+        "corptls": _handshake(host, port, proxy, _corptls_context(), left()),
     }
     report["trusted"] = report["verdicts"]["corptls"] is None
     anchor = _anchor(chain, infos)
@@ -154,9 +162,12 @@ def _parse(url: str) -> Tuple[str, int]:
     if parts.scheme != "https" or not parts.hostname:
         raise ValueError(f"not an https URL: {url!r} (expected https://host[:port])")
     try:
-        return parts.hostname, parts.port or 443
+        port = parts.port
     except ValueError:
         raise ValueError(f"bad port in {url!r}") from None
+    if port == 0:
+        raise ValueError(f"bad port in {url!r}")
+    return parts.hostname, port or 443
 
 
 def _proxy_for(host: str) -> Optional[Dict[str, Any]]:
@@ -235,17 +246,21 @@ def _anchor(chain: List[bytes], infos: List[Any]) -> Optional[Any]:
 
 
 def _interception(verdicts: Dict[str, Optional[str]], anchor: Optional[Any], infos: List[Any]) -> Dict[str, Any]:
-    certifi_ders = {r.sha256 for r in _bundle.current().collection.roots  # type: ignore[attr-defined]
-                    if "certifi" in r.sources}
+    roots = _bundle.current().collection.roots  # type: ignore[attr-defined]
+    certifi_ders = {r.sha256 for r in roots if "certifi" in r.sources}
     public = verdicts["certifi"] is None or (anchor is not None and anchor.sha256 in certifi_ders)
     names = " ".join([i.issuer for i in infos] + ([anchor.subject] if anchor else [])).lower()
-    product = next((name for key, name in PRODUCTS if key in names), None)
+    product = next((name for key, name in PRODUCTS if re.search(rf"\b{key}\b", names)), None)
     if public:
         return {"detected": False}
     root = anchor.subject if anchor else infos[-1].issuer
     if verdicts["corptls"] is None:
         advice = (f"The chain is anchored in {root}, a root the OS store trusts and certifi does not: "
                   "run `corptls.inject()` in your program, or `corptls autoload enable` for tools you don't control.")
+    elif anchor is not None and anchor.sha256 in {r.sha256 for r in roots}:
+        advice = (f"The chain is anchored in {root}, a root corptls trusts, but it is still rejected "
+                  f"({verdicts['corptls']}): the chain itself is at fault (see the verdicts and warnings), not a "
+                  "missing root. Ask whoever runs the interception to fix it; do not turn verification off.")
     else:
         advice = (f"The chain is anchored in {root}, which nothing here trusts. If it is your company's "
                   "inspection root, get its certificate from IT and install it in the OS store, or set "

@@ -1,27 +1,26 @@
 """Run a callback when a module is imported, or now if it already is.
 
 A finder at the front of ``sys.meta_path`` wraps the loader of watched modules only;
-every other import costs one dictionary lookup. Nothing here imports ``ssl``.
+every other import costs one dictionary lookup. Imported at interpreter start-up by
+autoload, so it imports nothing itself (not even ``__future__``).
 """
 
-from __future__ import annotations
-
 import sys
-from types import ModuleType
+
 TYPE_CHECKING = False  # not `typing`: its import costs ~15 ms, start-up must not pay it
 if TYPE_CHECKING:
+    from types import ModuleType
     from typing import Any, Callable, Dict, Optional, Sequence
 
     Callback = Callable[[ModuleType], None]
-_watched: Dict[str, Callback] = {}
+_watched: "Dict[str, Callback]" = {}
 
 
 class _Finder:
     """Finds nothing itself: asks the finders behind it, then wraps the loader."""
 
-    def find_spec(self, fullname: str, path: Optional[Sequence[str]], target: Any = None) -> Any:
-        callback = _watched.get(fullname)
-        if callback is None:
+    def find_spec(self, fullname: str, path: "Optional[Sequence[str]]", target: "Any" = None) -> "Any":
+        if fullname not in _watched:
             return None
         for finder in sys.meta_path:
             find = getattr(finder, "find_spec", None)
@@ -32,40 +31,41 @@ class _Finder:
                 break
         else:
             return None
-        loader = spec.loader
-        if loader is not None and hasattr(loader, "exec_module"):
-            spec.loader = _Loader(loader, callback)
+        if spec.loader is not None and hasattr(spec.loader, "exec_module"):
+            spec.loader = _Loader(spec.loader)
         return spec
 
 
 class _Loader:
-    """Delegates to the real loader; calls back once the module has run."""
+    """Delegates to the real loader; once the module has run, calls whoever watches it then."""
 
-    def __init__(self, inner: Any, callback: Callback) -> None:
+    def __init__(self, inner: "Any") -> None:
         self._inner = inner
-        self._callback = callback
 
-    def __getattr__(self, name: str) -> Any:
+    def __getattr__(self, name: str) -> "Any":
         return getattr(self._inner, name)
 
-    def create_module(self, spec: Any) -> Any:
+    def create_module(self, spec: "Any") -> "Any":
         return self._inner.create_module(spec)
 
-    def exec_module(self, module: ModuleType) -> None:
+    def exec_module(self, module: "ModuleType") -> None:
         # Leave the module's loader as it would have been, for importlib.resources and friends.
         module.__loader__ = self._inner
         if module.__spec__ is not None:
             module.__spec__.loader = self._inner
         self._inner.exec_module(module)
-        if _watched.get(module.__name__) is self._callback:
+        # Looked up now, not when the import began: the watcher may have changed meanwhile
+        # (autoload hands its watchers over to inject() while a library is still importing).
+        callback = _watched.get(module.__name__)
+        if callback is not None:
             forget(module.__name__)
-            self._callback(module)
+            callback(module)
 
 
 _finder = _Finder()
 
 
-def when_imported(name: str, callback: Callback) -> None:
+def when_imported(name: str, callback: "Callback") -> None:
     """Call ``callback(module)`` now if ``name`` is imported, else right after its import."""
     module = sys.modules.get(name)
     if module is not None:

@@ -4,6 +4,9 @@ Trust model:
   * corp root -> corp intermediate -> leaves   (the corporate interception CA)
   * rogue root -> leaves                       (trusted by nobody)
   * origin root -> origin leaf                 (only between proxy and upstream origin)
+  * Zscaler root -> Zscaler intermediate -> leaves  (an interception product `corptls doctor` names)
+  * lax root -> leaves                         (a corporate root whose basicConstraints is NOT
+                                                critical: Python 3.13's VERIFY_X509_STRICT rejects it)
 """
 
 from __future__ import annotations
@@ -22,12 +25,15 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-Issuer = Literal["corp", "rogue", "origin"]
+Issuer = Literal["corp", "rogue", "origin", "zscaler", "lax"]
 
 CORP_ROOT_CN = "CorpTLS Test Corporate Root CA"
 CORP_INTERMEDIATE_CN = "CorpTLS Test Corporate Intermediate CA"
 ROGUE_ROOT_CN = "CorpTLS Test Rogue Root CA"
 ORIGIN_ROOT_CN = "CorpTLS Test Origin Root CA"
+ZSCALER_ROOT_CN = "Zscaler Root CA (CorpTLS Test)"
+ZSCALER_INTERMEDIATE_CN = "Zscaler Intermediate Root CA (CorpTLS Test)"
+LAX_ROOT_CN = "CorpTLS Test Lax Corporate Root CA"
 #: Name the origin server's certificate is issued for (the proxy verifies against it).
 ORIGIN_HOSTNAME = "origin.test"
 
@@ -68,8 +74,11 @@ def _san_entry(value: str) -> x509.GeneralName:
         return x509.DNSName(value)
 
 
-def _make_ca(cn: str, parent: _CA | None = None, path_length: int | None = None) -> _CA:
-    """Self-signed root (parent=None) or intermediate with CA-appropriate, strict-mode-safe extensions."""
+def _make_ca(
+    cn: str, parent: _CA | None = None, path_length: int | None = None, critical_constraints: bool = True
+) -> _CA:
+    """Self-signed root (parent=None) or intermediate with CA-appropriate, strict-mode-safe extensions
+    (unless critical_constraints=False: basicConstraints not critical, as some corporate roots have)."""
     key = ec.generate_private_key(ec.SECP256R1())
     now = dt.datetime.now(dt.timezone.utc)
     issuer_name = parent.cert.subject if parent else _name(cn)
@@ -82,7 +91,7 @@ def _make_ca(cn: str, parent: _CA | None = None, path_length: int | None = None)
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - _ONE_DAY)
         .not_valid_after(now + 3650 * _ONE_DAY)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=path_length), critical=True)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=path_length), critical=critical_constraints)
         .add_extension(
             x509.KeyUsage(
                 digital_signature=True, content_commitment=False, key_encipherment=False,
@@ -149,6 +158,12 @@ class PKI:
         self.corp_intermediate_pem = self._write("corp-intermediate.pem", _pem(self._corp_int.cert))
         self.rogue_root_pem = self._write("rogue-root.pem", _pem(self._rogue_root.cert))
         self.origin_root_pem = self._write("origin-root.pem", _pem(self._origin_root.cert))
+        self._zscaler_root = _make_ca(ZSCALER_ROOT_CN)
+        self._zscaler_int = _make_ca(ZSCALER_INTERMEDIATE_CN, parent=self._zscaler_root, path_length=0)
+        self._lax_root = _make_ca(LAX_ROOT_CN, critical_constraints=False)
+        self.zscaler_root_pem = self._write("zscaler-root.pem", _pem(self._zscaler_root.cert))
+        self.zscaler_intermediate_pem = self._write("zscaler-intermediate.pem", _pem(self._zscaler_int.cert))
+        self.lax_root_pem = self._write("lax-root.pem", _pem(self._lax_root.cert))
         self._leaves: dict[tuple[str, str, bool, tuple[str, ...]], tuple[bytes, bytes]] = {}
         self._lock = threading.Lock()  # the proxy mints leaves from many threads
 
@@ -165,14 +180,16 @@ class PKI:
         expired: bool = False,
         san: list[str] | None = None,
     ) -> tuple[bytes, bytes]:
-        """Return (cert_chain_pem, key_pem) for `hostname`; corp chains include the intermediate."""
+        """Return (cert_chain_pem, key_pem) for `hostname`; corp and Zscaler chains include the intermediate."""
         names = tuple(san) if san is not None else (hostname,)
         cache_key = (hostname, issuer, expired, names)
         with self._lock:
             if cache_key not in self._leaves:
-                ca = {"corp": self._corp_int, "rogue": self._rogue_root, "origin": self._origin_root}[issuer]
+                ca = {"corp": self._corp_int, "rogue": self._rogue_root, "origin": self._origin_root,
+                      "zscaler": self._zscaler_int, "lax": self._lax_root}[issuer]
                 cert, key = _make_leaf(ca, hostname, list(names), expired)
-                chain = _pem(cert) + (_pem(self._corp_int.cert) if issuer == "corp" else b"")
+                intermediate = {"corp": self._corp_int, "zscaler": self._zscaler_int}.get(issuer)
+                chain = _pem(cert) + (_pem(intermediate.cert) if intermediate else b"")
                 self._leaves[cache_key] = (chain, _key_pem(key))
             return self._leaves[cache_key]
 

@@ -9,6 +9,8 @@ what the proxy presents, so a single proxy covers every case:
   rogue.corp.test                     leaf signed by the untrusted rogue root
   expired.corp.test                   expired corp leaf (+ intermediate)
   wrongname.corp.test                 valid corp leaf, but for `other.corp.test`
+  zscaler.corp.test                   leaf + intermediate issued by the "Zscaler Root CA" test root
+  lax.corp.test                       leaf of the lax root (basicConstraints not critical)
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ SPECIAL_HOSTS: dict[str, tuple[str, dict[str, Any]]] = {
     "rogue.corp.test": ("rogue.corp.test", {"issuer": "rogue"}),
     "expired.corp.test": ("expired.corp.test", {"expired": True}),
     "wrongname.corp.test": ("other.corp.test", {}),
+    "zscaler.corp.test": ("zscaler.corp.test", {"issuer": "zscaler"}),
+    "lax.corp.test": ("lax.corp.test", {"issuer": "lax"}),
 }
 
 _IO_TIMEOUT = 15.0

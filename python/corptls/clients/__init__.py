@@ -8,8 +8,6 @@ file) and urllib / http.client (ssl's default context) need no module of their o
 inject() at their first handshake.
 """
 
-from __future__ import annotations
-
 # Order matters: ssl and certifi first, since the others build on them.
 PATCHES = (
     # (patch module, the module whose import triggers it)
