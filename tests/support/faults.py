@@ -21,6 +21,8 @@ import time
 from collections import Counter
 from typing import Literal
 
+from .listener import Listener
+
 Behaviour = Literal["silent", "garbage", "close", "forbidden", "chain-once"]
 
 GARBAGE = b"SSH-2.0-NotTLS this is not a TLS server\r\n" + bytes(range(256))
@@ -37,10 +39,11 @@ def closed_port() -> tuple[socket.socket, int]:
     return sock, int(sock.getsockname()[1])
 
 
-class FaultServer:
+class FaultServer(Listener):
     """Threaded TCP server with one `Behaviour`; `accepted` counts connections."""
 
     def __init__(self, behaviour: Behaviour, ssl_context: ssl.SSLContext | None = None) -> None:
+        super().__init__()
         if (behaviour == "chain-once") != (ssl_context is not None):
             raise ValueError("an ssl_context is needed for (and only for) 'chain-once'")
         self.behaviour = behaviour
@@ -48,12 +51,6 @@ class FaultServer:
         self.accepted = 0
         self.requests: Counter[str] = Counter()  # "forbidden": request lines received
         self._lock = threading.Lock()
-        self._sock = socket.create_server(("127.0.0.1", 0))
-        self._stopped = threading.Event()
-
-    @property
-    def port(self) -> int:
-        return int(self._sock.getsockname()[1])
 
     @property
     def url(self) -> str:
@@ -65,57 +62,33 @@ class FaultServer:
         """... or as an HTTP proxy URL."""
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> "FaultServer":
-        threading.Thread(target=self._accept_loop, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        self._stopped.set()
-        try:
-            self._sock.close()
-        except OSError:
-            pass
-
-    def _accept_loop(self) -> None:
-        while not self._stopped.is_set():
-            try:
-                conn, _ = self._sock.accept()
-            except OSError:
-                return
+    def serve(self, conn: socket.socket) -> None:
+        with self._lock:
+            self.accepted += 1
+            first = self.accepted == 1
+        conn.settimeout(_HOLD)
+        if self.behaviour == "close":
+            return
+        if self.behaviour == "garbage":
+            conn.recv(1024)  # the ClientHello (or CONNECT): answer it with nonsense
+            conn.sendall(GARBAGE)
+        elif self.behaviour == "forbidden":
+            head = b""
+            while not head.endswith(b"\r\n\r\n") and len(head) < 16384:
+                byte = conn.recv(1)
+                if not byte:
+                    return
+                head += byte
             with self._lock:
-                self.accepted += 1
-                first = self.accepted == 1
-            threading.Thread(target=self._serve, args=(conn, first), daemon=True).start()
-
-    def _serve(self, conn: socket.socket, first: bool) -> None:
-        try:
-            conn.settimeout(_HOLD)
-            if self.behaviour == "close":
-                return
-            if self.behaviour == "garbage":
-                conn.recv(1024)  # the ClientHello (or CONNECT): answer it with nonsense
-                conn.sendall(GARBAGE)
-            elif self.behaviour == "forbidden":
-                head = b""
-                while not head.endswith(b"\r\n\r\n") and len(head) < 16384:
-                    byte = conn.recv(1)
-                    if not byte:
-                        return
-                    head += byte
-                with self._lock:
-                    self.requests[head.split(b"\r\n", 1)[0].decode("latin-1")] += 1
-                conn.sendall(FORBIDDEN)
-            elif self.behaviour == "chain-once" and first and self.ssl_context is not None:
-                try:
-                    self.ssl_context.wrap_socket(conn, server_side=True).close()
-                except (ssl.SSLError, OSError):
-                    pass  # the capture aborts the handshake once it has the chain
-            else:  # "silent", and "chain-once" after the first connection
-                self._stopped.wait(_HOLD)
-        except OSError:
-            pass
-        finally:
-            conn.close()
+                self.requests[head.split(b"\r\n", 1)[0].decode("latin-1")] += 1
+            conn.sendall(FORBIDDEN)
+        elif self.behaviour == "chain-once" and first and self.ssl_context is not None:
+            try:
+                self.ssl_context.wrap_socket(conn, server_side=True).close()
+            except ssl.SSLError:
+                pass  # the capture aborts the handshake once it has the chain
+        else:  # "silent", and "chain-once" after the first connection
+            self._stopped.wait(_HOLD)
 
 
 class SilentDNS:

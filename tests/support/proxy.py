@@ -22,6 +22,7 @@ import threading
 from collections import Counter
 from typing import Any
 
+from .listener import Listener
 from .pki import ORIGIN_HOSTNAME, PKI
 
 #: hostname -> keyword arguments for PKI.leaf (the leaf's own name first).
@@ -36,10 +37,11 @@ SPECIAL_HOSTS: dict[str, tuple[str, dict[str, Any]]] = {
 _IO_TIMEOUT = 15.0
 
 
-class InterceptingProxy:
+class InterceptingProxy(Listener):
     """Threaded CONNECT proxy; `connects` counts CONNECT requests per host for assertions."""
 
     def __init__(self, pki: PKI, origin_port: int, origin_host: str = "127.0.0.1") -> None:
+        super().__init__()
         self.pki = pki
         self.origin = (origin_host, origin_port)
         self.connects: Counter[str] = Counter()
@@ -47,13 +49,6 @@ class InterceptingProxy:
         self._lock = threading.Lock()
         self._contexts: dict[str, ssl.SSLContext] = {}
         self._upstream_ctx = ssl.create_default_context(cafile=str(pki.origin_root_pem))
-        self._sock = socket.create_server(("127.0.0.1", 0))
-        self._stopped = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    @property
-    def port(self) -> int:
-        return int(self._sock.getsockname()[1])
 
     @property
     def url(self) -> str:
@@ -70,33 +65,8 @@ class InterceptingProxy:
                 self._contexts[host] = self.pki.server_context(name, **kwargs)
             return self._contexts[host]
 
-    def start(self) -> "InterceptingProxy":
-        self._thread = threading.Thread(target=self._accept_loop, daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stopped.set()
-        try:
-            self._sock.close()
-        except OSError:
-            pass
-
-    def _accept_loop(self) -> None:
-        while not self._stopped.is_set():
-            try:
-                conn, _ = self._sock.accept()
-            except OSError:
-                return  # listening socket closed by stop()
-            threading.Thread(target=self._handle_quietly, args=(conn,), daemon=True).start()
-
-    def _handle_quietly(self, conn: socket.socket) -> None:
-        try:
-            self._handle(conn)
-        except (OSError, ValueError):
-            pass  # disconnects, resets and timeouts are ordinary events in tests
-        finally:
-            conn.close()
+    def serve(self, conn: socket.socket) -> None:
+        self._handle(conn)
 
     def _read_head(self, conn: socket.socket) -> bytes:
         # Byte-wise so that nothing after the header (the TLS ClientHello) is consumed.
