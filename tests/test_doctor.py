@@ -568,3 +568,35 @@ def test_clean_environment(scenario: Scenario, stores: Stores) -> None:
     assert lines[0].startswith(f"corptls {corptls.__version__}, Python ")
     assert "roots per source:" in lines and "TLS settings: none set" in lines, lines
     assert f"  {sources['os']['roots']:4d}  os" in lines and f"  {sources['certifi']['roots']:4d}  certifi" in lines
+
+
+# --- corptls.verify_chain: the OS's verdict as a public API ----------------------------------
+
+
+def test_verify_chain_is_the_os_verdict(scenario: Scenario, stores: Stores, pki: PKI) -> None:
+    chain_pem, _ = pki.leaf("api.corp.test")
+    rogue_pem, _ = pki.leaf("api.corp.test", issuer="rogue")
+    code = f"""
+import re, ssl, corptls
+def ders(pem):
+    return [ssl.PEM_cert_to_DER_cert(b) for b in re.findall(r"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----",
+                                                             pem, re.S)]
+def verdict(pem, name):
+    try:
+        corptls.verify_chain(ders(pem), name)
+        return "trusted"
+    except corptls.VerificationError as exc:
+        return str(exc)
+print(verdict({chain_pem.decode()!r}, "api.corp.test"))
+print(verdict({chain_pem.decode()!r}, "other.corp.test"))
+print(verdict({rogue_pem.decode()!r}, "api.corp.test"))
+"""
+    corp = scenario(code, store=stores.corp)
+    assert corp.returncode == 0, corp.stderr
+    good, wrong_name, rogue = corp.stdout.splitlines()
+    assert good == "trusted"
+    assert "not valid for name" in wrong_name, wrong_name
+    assert "UnknownIssuer" in rogue, rogue
+    plain = scenario(code, store=stores.plain)  # control: the corporate root is not in the OS store
+    assert plain.returncode == 0, plain.stderr
+    assert "UnknownIssuer" in plain.stdout.splitlines()[0], plain.stdout

@@ -7,10 +7,12 @@ is imported on first access, and the OS store is read on first use.
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from ._api import bundle_path, extract, inject, is_injected, roots
+    from ._api import bundle_path, extract, inject, is_injected, roots, verify_chain
+    from ._native import VerificationError
     from ._warnings import CorptlsWarning
 
-__all__ = ["CorptlsWarning", "bundle_path", "extract", "inject", "is_injected", "roots"]
+__all__ = ["CorptlsWarning", "VerificationError", "bundle_path", "extract", "inject", "is_injected", "roots",
+           "verify_chain"]
 __version__ = "0.1.0"
 
 
@@ -19,6 +21,10 @@ def __getattr__(name: str) -> object:
         from ._warnings import CorptlsWarning
 
         return CorptlsWarning
+    if name == "VerificationError":
+        from ._native import VerificationError
+
+        return VerificationError
     if name in __all__:
         from . import _api
 

@@ -7,7 +7,7 @@ import importlib
 import os
 TYPE_CHECKING = False  # not `typing`: its import costs ~15 ms, start-up must not pay it
 if TYPE_CHECKING:
-    from typing import Dict, Iterable, List, Optional
+    from typing import Dict, Iterable, List, Optional, Sequence
 
 from . import _bundle, _hooks
 from ._undo import Undo
@@ -77,6 +77,17 @@ def roots() -> List[object]:
 def bundle_path() -> Optional[str]:
     """The bundle file (PEM), or None when no safe place could be written."""
     return _bundle.current().path
+
+
+def verify_chain(chain_der: Sequence[bytes], hostname: str) -> None:
+    """Check ``chain_der`` (DER, leaf first) for ``hostname`` as the OS itself would (Windows'
+    CryptoAPI, macOS' Security framework, webpki over the OS store elsewhere).
+
+    Raises ``corptls.VerificationError`` with the OS's reason when the OS does not trust it.
+    """
+    from . import _native
+
+    _native.verify_chain(list(chain_der), hostname)
 
 
 def _export_env() -> None:

@@ -229,9 +229,9 @@ def _handshake(host: str, port: int, proxy: Optional[Dict[str, Any]], context: s
 
 def _os_verdict(chain: List[bytes], host: str) -> Optional[str]:
     try:
-        _native.verify_chain(chain, host)
+        corptls.verify_chain(chain, host)
         return None
-    except _native.VerificationError as exc:
+    except corptls.VerificationError as exc:
         return str(exc)
 
 

@@ -50,3 +50,34 @@ def collect(
 ) -> Collection: ...
 def cache_dir() -> Optional[str]: ...
 def store_bundle(directory: _Path, content: bytes) -> str: ...
+
+class VerificationError(ValueError):
+    """The OS does not trust the chain; the message says why."""
+
+class CertInfo:
+    """Facts about one certificate, for reports."""
+
+    subject: str
+    issuer: str
+    not_before: int
+    not_after: int
+    is_ca: bool
+    self_issued: bool
+    strict_violation: bool
+    sha256: str
+
+def inspect(der: bytes) -> CertInfo:
+    """Parses a DER certificate; ValueError when it cannot be parsed."""
+
+def verify_chain(chain: Sequence[bytes], hostname: str) -> None:
+    """Raises VerificationError unless the OS trusts ``chain`` (DER, leaf first) for ``hostname``."""
+
+def capture_chain(
+    host: str,
+    port: int,
+    proxy: Optional[tuple[str, int]] = None,
+    proxy_authorization: Optional[str] = None,
+    timeout: float = 10.0,
+) -> list[bytes]:
+    """The chain ``host:port`` presents, through ``proxy`` if given; the handshake is aborted once
+    the chain arrives. TimeoutError, ConnectionRefusedError, ConnectionError or OSError otherwise."""
