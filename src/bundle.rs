@@ -158,6 +158,14 @@ pub fn collect(request: &Request) -> Collection {
         for root in &mut collection.roots {
             root.in_lazy_dir = holds(dir, &root.subject_hash, &root.der);
         }
+        // OpenSSL searches the directory only for a subject it holds nothing for: a root loaded
+        // up front hides every same-subject root of the directory (a renewed root, say), so
+        // those must be loaded up front too.
+        let eager: HashSet<String> =
+            collection.roots.iter().filter(|r| !r.in_lazy_dir).map(|r| r.subject_hash.clone()).collect();
+        for root in &mut collection.roots {
+            root.in_lazy_dir &= !eager.contains(&root.subject_hash);
+        }
     }
     collection
 }
@@ -270,7 +278,7 @@ mod tests {
             let baseline = collect(&Request::default());
             let os_count = baseline.roots.len();
             assert!(os_count > 0, "no OS roots on this machine");
-            // Whatever this machine's store holds that is not a CA (e.g. Debian's snakeoil cert).
+            // Whatever this machine's store reports as a problem already.
             let os_problems = baseline.problems.len();
 
             // Empty SSL_CERT_FILE: reported, ignored, the OS store still read.
@@ -330,5 +338,35 @@ mod tests {
         if let Err(panic) = result {
             std::panic::resume_unwind(panic);
         }
+    }
+
+    /// Two roots with one subject (a renewal): OpenSSL searches its directory only for a subject
+    /// it holds nothing for, so the directory's root must go up front beside the other one.
+    #[test]
+    fn same_subject_as_an_eager_root_is_eager_too() {
+        let dir = Scratch::new("renewed");
+        let make = |name: &str| {
+            let (key, cert) = (dir.0.join(format!("{name}.key")), dir.0.join(format!("{name}.pem")));
+            let status = std::process::Command::new("openssl")
+                .args(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"])
+                .args(["-subj", "/CN=Renewed Corp Root", "-days", "30", "-addext", "basicConstraints=critical,CA:TRUE"])
+                .arg("-keyout").arg(&key).arg("-out").arg(&cert)
+                .stderr(std::process::Stdio::null())
+                .status()
+                .expect("the openssl command");
+            assert!(status.success());
+            cert
+        };
+        let (old, new) = (make("old"), make("new"));
+        let lazy = dir.0.join("hashed");
+        std::fs::create_dir(&lazy).unwrap();
+        let new_der = der_of(&std::fs::read(&new).unwrap());
+        let hash = crate::x509::inspect(&new_der).unwrap().subject_hash;
+        std::fs::copy(&new, lazy.join(format!("{hash}.0"))).unwrap();
+
+        let alone = collect(&Request { extra: vec![new.clone()], lazy_dir: Some(lazy.clone()), ..Request::default() });
+        assert!(root(&alone, &new_der).unwrap().in_lazy_dir, "found lazily when nothing shadows it");
+        let both = collect(&Request { extra: vec![old, new], lazy_dir: Some(lazy), ..Request::default() });
+        assert!(!root(&both, &new_der).unwrap().in_lazy_dir, "shadowed by the eager old root");
     }
 }

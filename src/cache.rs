@@ -55,6 +55,10 @@ pub fn store(dir: &Path, content: &[u8]) -> io::Result<PathBuf> {
     let written = write_new(&tmp, content).and_then(|()| fs::rename(&tmp, &path));
     if written.is_err() {
         let _ = fs::remove_file(&tmp);
+        // Windows refuses to replace a file another process has open: fine if it is ours already.
+        if fs::read(&path).is_ok_and(|existing| existing == content) {
+            return Ok(path);
+        }
     }
     written
         .map(|()| path)

@@ -44,7 +44,7 @@ pub fn read_path(label: &str, path: &Path) -> Found {
     match fs::metadata(path) {
         Err(err) => found.problem(source, format!("cannot read: {err}")),
         Ok(meta) if meta.is_dir() => read_dir(label, path, &mut found),
-        Ok(_) => read_file(&source, path, &mut found),
+        Ok(_) => read_file(&source, path, false, &mut found),
     }
     found
 }
@@ -62,7 +62,7 @@ fn read_dir(label: &str, dir: &Path, found: &mut Found) {
     for path in paths {
         let Ok(meta) = fs::metadata(&path) else { continue }; // dangling link: not a certificate
         if meta.is_file() && seen.insert(file_id(&meta, &path)) {
-            read_file(&format!("{label}: {}", path.display()), &path, found);
+            read_file(&format!("{label}: {}", path.display()), &path, true, found);
         }
     }
 }
@@ -79,7 +79,9 @@ fn file_id(_meta: &fs::Metadata, path: &Path) -> (u64, u64, PathBuf) {
     (0, 0, path.to_path_buf())
 }
 
-fn read_file(source: &str, path: &Path, found: &mut Found) {
+/// `in_dir`: a file found in a directory, which may hold other things (a Makefile, a README):
+/// no certificate there is not a problem. A file named on its own must hold one.
+fn read_file(source: &str, path: &Path, in_dir: bool, found: &mut Found) {
     let result = load_certs_from_paths(Some(path), None);
     let (certs, errors) = (result.certs, result.errors);
     if certs.is_empty() && errors.is_empty() {
@@ -88,7 +90,7 @@ fn read_file(source: &str, path: &Path, found: &mut Found) {
         // honour) are not ours to read, and not a problem either.
         match fs::read(path) {
             Ok(bytes) if X509Certificate::from_der(&bytes).is_ok() => found.certs.push((bytes, source.to_owned())),
-            Ok(bytes) if bytes.windows(11).any(|w| w == b"-----BEGIN ") => {}
+            Ok(bytes) if in_dir || bytes.windows(11).any(|w| w == b"-----BEGIN ") => {}
             Ok(_) => found.problem(source, "no certificate found (neither PEM nor DER)"),
             Err(err) => found.problem(source, format!("cannot read: {err}")),
         }

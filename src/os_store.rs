@@ -27,7 +27,8 @@ mod platform {
     use std::path::PathBuf;
 
     /// The distribution's certificate directories, as probed by `openssl-probe`
-    /// without consulting the environment (the same places `rustls-native-certs` reads).
+    /// without consulting the environment: the directories `rustls-native-certs` reads (its
+    /// probed bundle file, e.g. `ca-certificates.crt`, lives in them on the common distributions).
     pub fn dirs() -> Vec<PathBuf> {
         openssl_probe::candidate_cert_dirs().map(PathBuf::from).collect()
     }
@@ -65,9 +66,12 @@ mod platform {
         let saved: Vec<_> = VARS.iter().map(|v| (*v, env::var_os(v))).collect();
         let hidden = saved.iter().any(|(_, value)| value.is_some());
         if hidden {
-            // SAFETY: Windows keeps the C runtime's environment (read by OpenSSL and
-            // Python) apart from the Win32 block that std changes here; macOS libc
-            // guards getenv/setenv with its own lock. The values are restored below.
+            // SAFETY: for the duration of this call. On Windows std changes the Win32 block,
+            // apart from the C runtime's copy that OpenSSL and Python read; a child process
+            // started by another thread meanwhile would inherit the block without the two
+            // variables. On macOS another thread's getenv may see them missing, and libc's
+            // setenv/getenv are not synchronised with C code outside Rust. Known limitation:
+            // rustls-native-certs offers no other way to the platform store.
             for (name, _) in &saved {
                 unsafe { env::remove_var(name) };
             }

@@ -1,7 +1,8 @@
 //! Capturing the certificate chain a server (or the network in front of it) presents.
 //!
-//! The handshake is aborted as soon as the chain arrives: nothing is ever sent over the
-//! connection, so no verification is skipped for any data. Every step has a deadline.
+//! The handshake is aborted as soon as the chain arrives: after the ClientHello (and the
+//! CONNECT request to a proxy) only an alert is sent, never application data, so no
+//! verification is skipped for any data. Every step has a deadline.
 
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};

@@ -35,7 +35,6 @@ def test_extract_restores_every_patched_object(scenario: Scenario, stores: Store
                 "requests.adapters": requests.adapters.DEFAULT_CA_BUNDLE_PATH,
                 "aiohttp": aiohttp.connector._SSL_CONTEXT_VERIFIED,
                 "botocore": botocore.httpsession.where,
-                "meta_path": list(sys.meta_path),
             }
         before = snapshot()
         corptls.inject()
@@ -48,6 +47,9 @@ def test_extract_restores_every_patched_object(scenario: Scenario, stores: Store
         assert not corptls.is_injected()
         differs = [k for k in before if after[k] is not before[k] and after[k] != before[k]]
         assert not differs, differs
+        # The import finder stays in sys.meta_path (removing it could upset another thread's
+        # import), watching nothing.
+        assert not corptls._hooks._watched
         assert not has_corp(ssl.create_default_context())
         print("changed", sorted(changed))
     """)
@@ -155,3 +157,66 @@ def test_sixteen_threads_creating_contexts_while_inject_runs(scenario: Scenario,
     """)
     total, widened = map(int, out.split())
     assert total >= 64 and widened >= 1
+
+
+def test_inject_under_autoload_does_not_deadlock(scenario: Scenario, stores: Stores) -> None:
+    # Autoload hands over to inject() from inside `import ssl`, which inject() itself may trigger.
+    done = scenario("import corptls; corptls.inject(); import corptls.auto; print(corptls.is_injected())",
+                    store=stores.corp, env={"CORPTLS_AUTOLOAD": "1"}, timeout=60)
+    assert (done.returncode, done.stdout.strip()) == (0, "True"), done.stderr
+
+
+def test_library_imported_under_autoload_is_restored_by_extract(scenario: Scenario, stores: Stores) -> None:
+    # `import requests` imports ssl half-way through requests' own import: the requests patch
+    # must wait for requests to finish, or extract() would have nothing to restore.
+    out = scenario("""
+import requests, corptls
+during = requests.utils.DEFAULT_CA_BUNDLE_PATH == corptls.bundle_path()
+corptls.extract()
+import certifi
+print(during, requests.utils.DEFAULT_CA_BUNDLE_PATH == requests.adapters.DEFAULT_CA_BUNDLE_PATH == certifi.where())
+""", store=stores.corp, env={"CORPTLS_AUTOLOAD": "1"})
+    assert (out.returncode, out.stdout.split()) == (0, ["True", "True"]), out.stderr
+
+
+def test_a_later_inject_keeps_the_extra_cas(scenario: Scenario, stores: Stores, pki) -> None:
+    out = run(scenario, stores, f"""
+        import corptls
+        corptls.inject(extra_cas=[{str(pki.rogue_root_pem)!r}])
+        import corptls.auto  # inject() again, without extra_cas
+        print(sum("extra" in r.sources for r in corptls.roots()))
+    """)
+    assert out.split() == ["1"]
+
+
+def test_context_pinned_to_the_ssl_cert_file_root_is_not_widened(scenario: Scenario, stores: Stores,
+                                                                  direct: DirectServers, pki, tmp_path) -> None:
+    # SSL_CERT_FILE names one private root; a program pins a context to its own copy of that root.
+    own = tmp_path / "own-root.pem"
+    own.write_bytes(pki.rogue_root_pem.read_bytes())
+    run(scenario, stores, f"""
+        import urllib.request
+        import corptls
+        corptls.inject()
+        pinned = ssl.create_default_context(cafile={str(own)!r})
+        try:
+            urllib.request.urlopen({direct.good.url("localhost")!r}, context=pinned, timeout=10)
+        except Exception as exc:
+            assert "unable to get local issuer certificate" in str(exc), exc
+        else:
+            raise AssertionError("a pinned context was widened at its handshake")
+    """, SSL_CERT_FILE=str(pki.rogue_root_pem))
+
+
+def test_warnings_as_errors_never_reach_the_program(scenario: Scenario, stores: Stores,
+                                                    direct: DirectServers) -> None:
+    done = scenario(f"""
+import ssl, sys, urllib.request, warnings
+warnings.simplefilter("error")
+import corptls
+corptls.inject()
+urllib.request.urlopen({direct.good.url("localhost")!r}, timeout=10).read()
+print("ran")
+""", store=stores.corp, env={"SSL_CERT_FILE": ""})  # an empty SSL_CERT_FILE is a reported problem
+    assert (done.returncode, done.stdout.strip()) == (0, "ran"), done.stderr
+    assert "SSL_CERT_FILE is set but empty" in done.stderr

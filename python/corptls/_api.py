@@ -10,7 +10,9 @@ if TYPE_CHECKING:
     from typing import Dict, Iterable, List, Optional, Sequence
 
 from . import _bundle, _hooks
+from ._autoload import FIX
 from ._undo import Undo
+from ._warnings import warn
 from .clients import PATCHES
 
 _lock = _thread.RLock()
@@ -19,10 +21,11 @@ _env_undo: Optional[Undo] = None  # the variables export_env set, while injected
 _injected = False
 
 
-def inject(*, extra_cas: Iterable["str | os.PathLike[str]"] = (), lazy: bool = False,
+def inject(*, extra_cas: "Optional[Iterable[str | os.PathLike[str]]]" = None, lazy: bool = False,
            export_env: bool = False) -> None:
     """Make Python's HTTPS clients trust the OS store (plus certifi's roots and ``extra_cas``).
 
+    ``extra_cas=None`` keeps those of an earlier call; new ones re-apply every patch.
     Idempotent and thread-safe; does nothing when ``CORPTLS_DISABLE=1``. Applies at once to libraries already imported and to the
     others when they are imported. Verification is never weakened. Unless ``lazy``, the
     store is read now, so a broken installation raises here rather than at first use.
@@ -35,7 +38,8 @@ def inject(*, extra_cas: Iterable["str | os.PathLike[str]"] = (), lazy: bool = F
     if os.environ.get("CORPTLS_DISABLE") == "1":  # the escape hatch wins over every caller
         return
     with _lock:
-        _bundle.configure(extra_cas)
+        if extra_cas is not None and _bundle.configure(extra_cas) and _injected:
+            extract()  # the patches hold the old bundle's path: apply them afresh
         if not lazy or export_env:
             _bundle.current()
         if export_env:
@@ -94,7 +98,6 @@ def _export_env() -> None:
     """Point child processes at the bundle file (or warn that there is none)."""
     global _env_undo
     from . import _exports
-    from ._warnings import warn
 
     path = _bundle.current().path
     if path is None:
@@ -113,6 +116,10 @@ def _watch(name: str, target: str) -> None:
                 return
             undo = Undo()
             _undos[name] = undo
-            importlib.import_module(f"corptls.clients.{name}").apply(module, undo)
+            try:
+                importlib.import_module(f"corptls.clients.{name}").apply(module, undo)
+            except Exception as exc:  # never into the importing program: that client stays stock
+                undo.revert()
+                warn(f"corptls: cannot patch {target} ({exc!r}); it keeps its own trust. {FIX}")
 
     _hooks.when_imported(target, apply)

@@ -33,10 +33,10 @@ class Bundle:
         self.default_files = default_files
         self.default_dirs = default_dirs
         roots = collection.roots  # type: ignore[attr-defined]
-        # The CA sets a stock context holds after loading one default-trust file.
+        # The CA sets a stock context holds after loading certifi's or OpenSSL's default file.
+        # Not SSL_CERT_FILE's: a user's choice, often one private root a program may pin too.
         self.default_sets = tuple(
-            frozenset(r.der for r in roots if label in r.sources)
-            for label in ("certifi", "openssl-file", "SSL_CERT_FILE")
+            frozenset(r.der for r in roots if label in r.sources) for label in ("certifi", "openssl-file")
         )
 
     def is_default_file(self, path: "str | os.PathLike[str]") -> bool:
@@ -57,18 +57,26 @@ _extra: Tuple[str, ...] = ()
 _failed = False
 
 
-def configure(extra: Iterable["str | os.PathLike[str]"]) -> None:
-    """Set the caller's extra CA paths; a change means collecting again."""
+def configure(extra: Iterable["str | os.PathLike[str]"]) -> bool:
+    """Set the caller's extra CA paths; True when they changed (the bundle is collected again)."""
     global _bundle, _extra, _failed
     extra_paths = tuple(os.fspath(p) for p in extra)
     with _lock:
-        if extra_paths != _extra:
-            _extra, _bundle, _failed = extra_paths, None, False
+        if extra_paths == _extra:
+            return False
+        _extra, _bundle, _failed = extra_paths, None, False
+        return True
 
 
 def current() -> Bundle:
     """The bundle, collected on first call. Raises when the native core cannot run."""
     global _bundle
+    # Imported before the lock: importing ssl runs corptls's own import hooks, which may
+    # come back here (autoload handing over to inject()).
+    import ssl  # noqa: F401
+
+    from . import _native  # noqa: F401
+
     with _lock:
         if _bundle is None:
             _bundle = _collect(_extra)
@@ -77,7 +85,6 @@ def current() -> Bundle:
 
 def usable() -> Optional[Bundle]:
     """The bundle, or None after warning once when it cannot be built: callers then act stock."""
-    global _failed
     if _bundle is not None:
         return _bundle
     if _failed:
@@ -87,9 +94,16 @@ def usable() -> Optional[Bundle]:
     except BaseException as exc:  # a Rust panic is a BaseException; never break the caller
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
             raise
-        _failed = True
-        warn(f"corptls: cannot read the trust store ({exc!r}); Python's default trust is used. {FIX}")
+        fail(f"cannot read the trust store ({exc!r})")
         return None
+
+
+def fail(reason: str) -> None:
+    """Stop widening for this process, saying why once: every patched call then acts stock."""
+    global _bundle, _failed
+    if not _failed:
+        _bundle, _failed = None, True
+        warn(f"corptls: {reason}; Python's default trust is used. {FIX}")
 
 
 def certifi_file() -> Optional[str]:

@@ -3,29 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import sys
-import warnings
-from collections import Counter
 from typing import List, Optional
 
 import corptls
 
 from . import _commands, _doctor, _switch
-
-
-def _trust(args: argparse.Namespace) -> int:
-    """What corptls sees: roots per source, problems, the bundle file."""
-    with warnings.catch_warnings(record=True) as problems:
-        warnings.simplefilter("always", corptls.CorptlsWarning)
-        roots = corptls.roots()
-        path = corptls.bundle_path()
-    print(f"corptls {corptls.__version__}: {len(roots)} trusted roots")
-    for source, count in Counter(s for root in roots for s in root.sources).most_common():
-        print(f"  {count:4d}  {source}")
-    print(f"bundle: {path or 'in memory only (no safe cache directory)'}")
-    for problem in problems:
-        print(f"problem: {problem.message}", file=sys.stderr)
-    return 0
 
 
 def _autoload(args: argparse.Namespace) -> int:
@@ -41,9 +23,8 @@ def _autoload(args: argparse.Namespace) -> int:
 
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="corptls", description="Trust the OS certificate store in Python.")
-    parser.set_defaults(run=_trust)
+    parser.set_defaults(run=lambda a: _doctor.run(None, False, 10.0))  # no command: the diagnosis
     commands = parser.add_subparsers(title="commands")
-    commands.add_parser("roots", help="the roots corptls trusts, per source (the default)").set_defaults(run=_trust)
     autoload = commands.add_parser("autoload", help="switch corptls on at every interpreter start")
     autoload.add_argument("action", choices=["enable", "disable", "status"])
     autoload.add_argument("--user", action="store_true", help="the user site instead of this environment")

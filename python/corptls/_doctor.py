@@ -119,8 +119,13 @@ def settings_findings(env: "os._Environ[str] | Dict[str, str]") -> List[Finding]
 def url_report(url: str, timeout: float) -> Dict[str, Any]:
     """The report for one URL. Raises ValueError for a URL that is not https://host[:port]."""
     host, port = _parse(url)
-    proxy = _proxy_for(host)
-    report: Dict[str, Any] = {"url": f"https://{host}:{port}/", "proxy": proxy and proxy["url"]}
+    report: Dict[str, Any] = {"url": f"https://{host}:{port}/", "proxy": None}
+    try:
+        proxy = _proxy_for(host)
+    except OSError as exc:
+        report["error"] = str(exc)
+        return report
+    report["proxy"] = proxy and proxy["url"]
     started = time.monotonic()
     try:
         chain = _native.capture_chain(host, port, proxy and (proxy["host"], proxy["port"]),
@@ -176,6 +181,9 @@ def _proxy_for(host: str) -> Optional[Dict[str, Any]]:
     if not url or urllib.request.proxy_bypass(host):
         return None
     parts = urllib.parse.urlsplit(url if "://" in url else f"http://{url}")
+    if parts.scheme != "http":
+        # An https:// or socks proxy spoken to as plain HTTP would get the credentials in clear.
+        raise OSError(f"HTTPS_PROXY is a {parts.scheme}:// proxy; doctor speaks to http:// proxies only")
     auth = None
     if parts.username is not None:
         token = f"{urllib.parse.unquote(parts.username)}:{urllib.parse.unquote(parts.password or '')}"
@@ -255,7 +263,7 @@ def _interception(verdicts: Dict[str, Optional[str]], anchor: Optional[Any], inf
         return {"detected": False}
     root = anchor.subject if anchor else infos[-1].issuer
     if verdicts["corptls"] is None:
-        advice = (f"The chain is anchored in {root}, a root the OS store trusts and certifi does not: "
+        advice = (f"The chain is anchored in {root}, a root corptls trusts (from the OS store or your extra CAs) and certifi does not: "
                   "run `corptls.inject()` in your program, or `corptls autoload enable` for tools you don't control.")
     elif anchor is not None and anchor.sha256 in {r.sha256 for r in roots}:
         advice = (f"The chain is anchored in {root}, a root corptls trusts, but it is still rejected "

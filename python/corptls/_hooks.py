@@ -66,9 +66,11 @@ _finder = _Finder()
 
 
 def when_imported(name: str, callback: "Callback") -> None:
-    """Call ``callback(module)`` now if ``name`` is imported, else right after its import."""
+    """Call ``callback(module)`` now if ``name`` is imported, else right after its import
+    (also when its import is under way: a half-made module is not patched)."""
     module = sys.modules.get(name)
-    if module is not None:
+    spec = getattr(module, "__spec__", None)
+    if module is not None and not getattr(spec, "_initializing", False):
         callback(module)
         return
     _watched[name] = callback
@@ -77,6 +79,6 @@ def when_imported(name: str, callback: "Callback") -> None:
 
 
 def forget(name: str) -> None:
+    # The finder stays: removing it from sys.meta_path while another thread's import walks
+    # that list could make the walk skip a finder. When idle it costs one dict lookup.
     _watched.pop(name, None)
-    if not _watched and _finder in sys.meta_path:
-        sys.meta_path.remove(_finder)

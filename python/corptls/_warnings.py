@@ -15,10 +15,14 @@ class CorptlsWarning(UserWarning):
 
 
 def warn(message: str) -> None:
-    """Report ``message``; ``CORPTLS_QUIET=1`` silences every report."""
+    """Report ``message``; ``CORPTLS_QUIET=1`` silences every report. Never raises: a program
+    that turns warnings into errors (``-W error``) gets the line on stderr instead."""
     if os.environ.get("CORPTLS_QUIET") == "1":
         return
-    if one_line:
-        sys.stderr.write(message + "\n")
-    else:
-        warnings.warn(message, CorptlsWarning, stacklevel=3)
+    if not one_line:
+        try:
+            warnings.warn(message, CorptlsWarning, stacklevel=3)
+            return
+        except Exception:
+            pass
+    sys.stderr.write(message + "\n")

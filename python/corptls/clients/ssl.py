@@ -10,8 +10,9 @@ up front only the roots that directory lacks (see ``_bundle.Bundle``).
   ``SSL_CERT_FILE``, the bundle file) loads the bundle instead; a default directory gets
   the bundle added.
   Any other file or directory is the owner's pinned choice and is left alone.
-- ``wrap_socket`` / ``wrap_bio``: a client context built before ``inject()`` whose CAs are
-  exactly one default-trust file's gets the bundle at its first handshake.
+- ``wrap_socket`` / ``wrap_bio``: a client context built before ``inject()`` (``__new__`` marks
+  those made after) whose CAs are exactly certifi's or OpenSSL's default file's gets the bundle
+  at its first handshake.
 
 Verification settings (``verify_mode``, ``check_hostname``, ``verify_flags``) are never touched;
 a context with ``CERT_NONE`` is left stock.
@@ -40,32 +41,44 @@ def is_widened(context: Any) -> bool:
 
 def apply(module: ModuleType, undo: Undo) -> None:
     cls = module.SSLContext
+    stock_new = vars(cls)["__new__"]
     stock_default_paths = cls.set_default_verify_paths
     stock_load_locations = cls.load_verify_locations
     stock_wrap_socket = cls.wrap_socket
     stock_wrap_bio = cls.wrap_bio
+    born: "weakref.WeakSet[ssl.SSLContext]" = weakref.WeakSet()  # made while patched: never upgraded
     checked: "weakref.WeakSet[ssl.SSLContext]" = weakref.WeakSet()
 
-    def load_bundle(context: ssl.SSLContext, bundle: _bundle.Bundle) -> None:
-        if bundle.eager_pem:
-            stock_load_locations(context, cadata=bundle.eager_pem)
-        if bundle.capath:
-            stock_load_locations(context, capath=bundle.capath)
+    def load_bundle(context: ssl.SSLContext, bundle: _bundle.Bundle) -> bool:
+        """False (after one warning) when OpenSSL refuses the roots: the caller then acts stock."""
+        try:
+            if bundle.eager_pem:
+                stock_load_locations(context, cadata=bundle.eager_pem)
+            if bundle.capath:
+                stock_load_locations(context, capath=bundle.capath)
+        except (ssl.SSLError, OSError, ValueError) as exc:
+            _bundle.fail(f"OpenSSL refused the bundle ({exc!r})")
+            return False
         _widened.add(context)
+        return True
+
+    def new(klass: type, *args: Any, **kwargs: Any) -> ssl.SSLContext:
+        context = stock_new.__func__(klass, *args, **kwargs)
+        born.add(context)
+        return context
 
     def set_default_verify_paths(self: ssl.SSLContext) -> None:
         bundle = _bundle.active()
-        if bundle is None or self.verify_mode == ssl.CERT_NONE:
-            return stock_default_paths(self)
-        load_bundle(self, bundle)
+        if bundle is None or self.verify_mode == ssl.CERT_NONE or not load_bundle(self, bundle):
+            stock_default_paths(self)
 
     def load_verify_locations(self: ssl.SSLContext, cafile: Any = None, capath: Any = None,
                               cadata: Any = None) -> None:
         bundle = _bundle.active()
         if bundle is not None and self.verify_mode != ssl.CERT_NONE:
             if cafile is not None and bundle.is_default_file(cafile):
-                load_bundle(self, bundle)
-                cafile = None
+                if load_bundle(self, bundle):
+                    cafile = None
             elif capath is not None and bundle.is_default_dir(capath):
                 load_bundle(self, bundle)
             if cafile is None and capath is None and cadata is None:
@@ -73,7 +86,8 @@ def apply(module: ModuleType, undo: Undo) -> None:
         return stock_load_locations(self, cafile, capath, cadata)
 
     def upgrade(context: ssl.SSLContext) -> None:
-        if context in checked:
+        """A context made before inject(), holding exactly one default-trust file, gets the bundle."""
+        if context in born or context in checked:
             return
         checked.add(context)
         if context.verify_mode == ssl.CERT_NONE or context in _widened:
@@ -82,16 +96,18 @@ def apply(module: ModuleType, undo: Undo) -> None:
         if bundle is not None and bundle.holds_default_trust(context.get_ca_certs(binary_form=True)):
             load_bundle(context, bundle)
 
-    def wrap_socket(self: ssl.SSLContext, *args: Any, **kwargs: Any) -> Any:
-        if not kwargs.get("server_side"):
+    def wrap_socket(self: ssl.SSLContext, sock: Any, server_side: bool = False, *args: Any, **kwargs: Any) -> Any:
+        if not server_side:
             upgrade(self)
-        return stock_wrap_socket(self, *args, **kwargs)
+        return stock_wrap_socket(self, sock, server_side, *args, **kwargs)
 
-    def wrap_bio(self: ssl.SSLContext, *args: Any, **kwargs: Any) -> Any:
-        if not kwargs.get("server_side"):
+    def wrap_bio(self: ssl.SSLContext, incoming: Any, outgoing: Any, server_side: bool = False,
+                 *args: Any, **kwargs: Any) -> Any:
+        if not server_side:
             upgrade(self)
-        return stock_wrap_bio(self, *args, **kwargs)
+        return stock_wrap_bio(self, incoming, outgoing, server_side, *args, **kwargs)
 
+    undo.setattr(cls, "__new__", staticmethod(new))
     undo.setattr(cls, "set_default_verify_paths", set_default_verify_paths)
     undo.setattr(cls, "load_verify_locations", load_verify_locations)
     undo.setattr(cls, "wrap_socket", wrap_socket)
