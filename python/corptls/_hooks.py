@@ -10,10 +10,13 @@ import sys
 TYPE_CHECKING = False  # not `typing`: its import costs ~15 ms, start-up must not pay it
 if TYPE_CHECKING:
     from types import ModuleType
-    from typing import Any, Callable, Dict, Optional, Sequence
+    from typing import Any, Callable, Dict, Optional, Sequence, Set
 
     Callback = Callable[[ModuleType], None]
 _watched: "Dict[str, Callback]" = {}
+# Modules whose code has run under our loader: importlib still flags them as initialising
+# until its own bookkeeping ends, but they are complete.
+_executed: "Set[str]" = set()
 
 
 class _Finder:
@@ -54,6 +57,7 @@ class _Loader:
         if module.__spec__ is not None:
             module.__spec__.loader = self._inner
         self._inner.exec_module(module)
+        _executed.add(module.__name__)
         # Looked up now, not when the import began: the watcher may have changed meanwhile
         # (autoload hands its watchers over to inject() while a library is still importing).
         callback = _watched.get(module.__name__)
@@ -70,7 +74,7 @@ def when_imported(name: str, callback: "Callback") -> None:
     (also when its import is under way: a half-made module is not patched)."""
     module = sys.modules.get(name)
     spec = getattr(module, "__spec__", None)
-    if module is not None and not getattr(spec, "_initializing", False):
+    if module is not None and (name in _executed or not getattr(spec, "_initializing", False)):
         callback(module)
         return
     _watched[name] = callback
