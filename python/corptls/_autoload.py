@@ -2,9 +2,10 @@
 
 The wheel ships ``corptls_autoload.pth`` (and ``corptls_autoload.start`` for Python 3.15+,
 PEP 829). Its one line checks two environment variables and a literal flag, so a disabled
-hook costs microseconds and imports nothing. Enabled, it imports this module and ``_hooks``
-only: a watcher on the client libraries. The first of them to be imported brings in the rest
-of corptls and inject(), so ``ssl``, certifi and the native module are never imported here.
+hook costs microseconds and imports nothing. Enabled, it adds a finder that waits for the
+first import of a library corptls patches (``ssl``, certifi, requests, ...): only then is
+corptls imported, and inject() follows once that import is done. So start-up imports
+nothing of corptls, and ``ssl``, certifi and the native module are never imported here.
 Nothing here may stop Python from starting: every failure becomes one line on stderr
 (``CORPTLS_QUIET=1`` silences it) and the program runs as if corptls were absent.
 """
@@ -14,31 +15,46 @@ import sys
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Callable
+    from typing import Any, Callable, Optional
 
 PTH_NAME = "corptls_autoload.pth"
 START_NAME = "corptls_autoload.start"
 FIX = "Fix: pip install --force-reinstall corptls, then corptls autoload enable; or set CORPTLS_DISABLE=1"
-# Site-packages may be processed twice per start: the sys attribute makes every run after the
-# first conclusive one a no-op. corptls not importable at all is not conclusive (a path .pth may
-# not have run yet), and says nothing: it is how a leftover sitecustomize block looks after uninstall.
-_GUARD = (
+# The start-up code the hook runs: a finder that waits for the first import of a module corptls
+# patches (NAMES: ssl, certifi, requests, ...) and only then imports corptls, so that
+# `python -c pass` imports nothing of corptls.
+# Site-packages may be processed twice per start: the sys attribute makes the second run a
+# no-op. corptls missing altogether says nothing: it is how a leftover sitecustomize block
+# looks after uninstall. Every failure stays inside: an import of ssl must never fail here.
+_BOOT = (
     "if not hasattr(sys, '_corptls_autoload'):\n"
-    " try:\n  import corptls._autoload as m\n"
-    " except BaseException as e:\n"
-    "  if isinstance(e, KeyboardInterrupt): raise\n"
-    "  if not (isinstance(e, ImportError) and e.name == 'corptls'):\n"
-    "   sys._corptls_autoload = 1\n"
-    "   if os.environ.get('CORPTLS_QUIET') != '1':\n"
-    f"    sys.stderr.write('corptls: autoload skipped: %r. {FIX}\\n' % (e,))\n"
-    " else:\n  sys._corptls_autoload = 1\n  m.run()"
+    " class CorptlsStart:\n"
+    "  def find_spec(self, name, path=None, target=None):\n"
+    "   if name not in NAMES or sys._corptls_autoload is not self: return None\n"
+    "   return self.start(name, path, target)\n"
+    "  def start(self, name=None, path=None, target=None):\n"
+    "   sys._corptls_autoload = True\n"
+    "   try:\n"
+    "    import corptls._autoload as m\n"
+    "    return m.take_over(name, path, target)\n"
+    "   except BaseException as e:\n"
+    "    if isinstance(e, KeyboardInterrupt): raise\n"
+    "    if not (isinstance(e, ImportError) and e.name == 'corptls') and os.environ.get('CORPTLS_QUIET') != '1':\n"
+    f"     sys.stderr.write('corptls: autoload skipped: %r. {FIX}\\n' % (e,))\n"
+    " sys._corptls_autoload = CorptlsStart()\n"
+    " if any(n in sys.modules for n in NAMES): sys._corptls_autoload.start()\n"
+    " else: sys.meta_path.insert(0, sys._corptls_autoload)"
 )
 
 
 def hook_line(enabled: bool) -> str:
     """The start-up line, valid both as a ``.pth`` import line and as Python in sitecustomize."""
+    from .clients import PATCHES
+
+    names = tuple(target for _, target in PATCHES)
+    boot = _BOOT.replace("NAMES", repr(names))
     condition = f"({enabled!r} or os.environ.get('CORPTLS_AUTOLOAD') == '1') and os.environ.get('CORPTLS_DISABLE') != '1'"
-    return f"import os, sys; exec({_GUARD!r}) if {condition} else None\n"
+    return f"import os, sys; exec({boot!r}) if {condition} else None\n"
 
 
 def pth_text(enabled: bool) -> str:
@@ -48,6 +64,18 @@ def pth_text(enabled: bool) -> str:
 
 
 START_TEXT = "# corptls autoload (PEP 829); the .pth beside it says whether it is enabled.\ncorptls._autoload:start\n"
+
+
+def take_over(name: "Optional[str]", path: "Any", target: "Any") -> "Any":
+    """Called by the start-up finder at the first import of a patched library: watch them all,
+    then find that module through the watcher (so that its import is watched too). A failure
+    raises: the start-up finder reports it in one line."""
+    if os.environ.get("CORPTLS_DISABLE") == "1":
+        return None
+    from . import _hooks
+
+    _watch()
+    return None if name is None else _hooks.find_spec(name, path, target)
 
 
 def run() -> None:

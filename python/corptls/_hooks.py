@@ -69,6 +69,11 @@ class _Loader:
 _finder = _Finder()
 
 
+def find_spec(name: str, path: "Any", target: "Any" = None) -> "Any":
+    """The spec of a watched module, found by the finders behind ours, its loader wrapped."""
+    return _finder.find_spec(name, path, target)
+
+
 def when_imported(name: str, callback: "Callback") -> None:
     """Call ``callback(module)`` now if ``name`` is imported, else right after its import
     (also when its import is under way: a half-made module is not patched)."""
