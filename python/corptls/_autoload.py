@@ -27,23 +27,22 @@ FIX = "Fix: pip install --force-reinstall corptls, then corptls autoload enable;
 # no-op. corptls missing altogether says nothing: it is how a leftover sitecustomize block
 # looks after uninstall. Every failure stays inside: an import of ssl must never fail here.
 _BOOT = (
-    "if not hasattr(sys, '_corptls_autoload'):\n"
-    " class CorptlsStart:\n"
-    "  def find_spec(self, name, path=None, target=None):\n"
-    "   if name not in NAMES or sys._corptls_autoload is not self: return None\n"
-    "   return self.start(name, path, target)\n"
-    "  def start(self, name=None, path=None, target=None):\n"
-    "   sys._corptls_autoload = True\n"
-    "   try:\n"
-    "    import corptls._autoload as m\n"
-    "    return m.take_over(name, path, target)\n"
-    "   except BaseException as e:\n"
-    "    if isinstance(e, KeyboardInterrupt): raise\n"
-    "    if not (isinstance(e, ImportError) and e.name == 'corptls') and os.environ.get('CORPTLS_QUIET') != '1':\n"
-    f"     sys.stderr.write('corptls: autoload skipped: %r. {FIX}\\n' % (e,))\n"
-    " sys._corptls_autoload = CorptlsStart()\n"
-    " if any(n in sys.modules for n in NAMES): sys._corptls_autoload.start()\n"
-    " else: sys.meta_path.insert(0, sys._corptls_autoload)"
+    "class CorptlsStart:\n"
+    " def find_spec(self, name, path=None, target=None):\n"
+    "  if name not in NAMES or sys._corptls_autoload is not self: return None\n"
+    "  return self.start(name, path, target)\n"
+    " def start(self, name=None, path=None, target=None):\n"
+    "  sys._corptls_autoload = True\n"
+    "  try:\n"
+    "   import corptls._autoload as m\n"
+    "   return m.take_over(name, path, target)\n"
+    "  except BaseException as e:\n"
+    "   if isinstance(e, KeyboardInterrupt): raise\n"
+    "   if not (isinstance(e, ImportError) and e.name == 'corptls') and os.environ.get('CORPTLS_QUIET') != '1':\n"
+    f"    sys.stderr.write('corptls: autoload skipped: %r. {FIX}\\n' % (e,))\n"
+    "sys._corptls_autoload = CorptlsStart()\n"
+    "if any(n in sys.modules for n in NAMES): sys._corptls_autoload.start()\n"
+    "else: sys.meta_path.insert(0, sys._corptls_autoload)"
 )
 
 
@@ -53,7 +52,8 @@ def hook_line(enabled: bool) -> str:
 
     names = tuple(target for _, target in PATCHES)
     boot = _BOOT.replace("NAMES", repr(names))
-    condition = f"({enabled!r} or os.environ.get('CORPTLS_AUTOLOAD') == '1') and os.environ.get('CORPTLS_DISABLE') != '1'"
+    condition = (f"({enabled!r} or os.environ.get('CORPTLS_AUTOLOAD') == '1') and os.environ.get('CORPTLS_DISABLE') "
+                 "!= '1' and not hasattr(sys, '_corptls_autoload')")
     return f"import os, sys; exec({boot!r}) if {condition} else None\n"
 
 
