@@ -5,6 +5,7 @@ from __future__ import annotations
 import _thread
 import importlib
 import os
+
 TYPE_CHECKING = False  # not `typing`: its import costs ~15 ms, start-up must not pay it
 if TYPE_CHECKING:
     from typing import Dict, Iterable, List, Optional, Sequence

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import _thread
 import os
+
 TYPE_CHECKING = False  # not `typing`: its import costs ~15 ms, start-up must not pay it
 if TYPE_CHECKING:
     from typing import FrozenSet, Iterable, List, Optional, Tuple

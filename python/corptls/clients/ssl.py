@@ -23,6 +23,7 @@ from __future__ import annotations
 import ssl
 import weakref
 from types import ModuleType
+
 TYPE_CHECKING = False  # not `typing`: its import costs ~15 ms, start-up must not pay it
 if TYPE_CHECKING:
     from typing import Any
