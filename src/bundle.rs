@@ -173,7 +173,9 @@ pub fn collect(request: &Request) -> Collection {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::certs::tests::{der_of, Scratch, CA2_DER, CA2_PEM, CA_PEM, GARBAGE_BLOCK, LEAF_PEM};
+    use crate::certs::tests::{
+        der_of, Scratch, CA2_DER, CA2_PEM, CA_PEM, GARBAGE_BLOCK, LEAF_PEM, RENEWED_NEW_PEM, RENEWED_OLD_PEM,
+    };
 
     fn sha(der: &[u8]) -> [u8; 32] {
         Sha256::digest(der).into()
@@ -320,19 +322,21 @@ mod tests {
                 assert!(c.problems.iter().any(|p| p.source == name && p.message.contains("empty")), "{:?}", c.problems);
             }
 
-            // The cache directory: CORPTLS_CACHE_DIR, else XDG_CACHE_HOME/corptls, else ~/.cache/corptls.
-            env::set_var("HOME", "/home/someone");
-            assert_eq!(crate::cache::default_dir(), Some(PathBuf::from("/home/someone/.cache/corptls")));
-            env::set_var("XDG_CACHE_HOME", "");
-            assert_eq!(crate::cache::default_dir(), Some(PathBuf::from("/home/someone/.cache/corptls")));
-            env::set_var("XDG_CACHE_HOME", "/xdg");
-            assert_eq!(crate::cache::default_dir(), Some(PathBuf::from("/xdg/corptls")));
+            // The cache directory: CORPTLS_CACHE_DIR, else an absolute XDG_CACHE_HOME/corptls,
+            // else ~/.cache/corptls (Linux; Windows and macOS ask the OS for the folder).
             env::set_var("CORPTLS_CACHE_DIR", "/private/cache");
             assert_eq!(crate::cache::default_dir(), Some(PathBuf::from("/private/cache")));
-            for v in ["CORPTLS_CACHE_DIR", "XDG_CACHE_HOME", "HOME"] {
-                env::remove_var(v);
+            env::remove_var("CORPTLS_CACHE_DIR");
+            if cfg!(all(unix, not(target_os = "macos"))) {
+                env::set_var("HOME", "/home/someone");
+                assert_eq!(crate::cache::default_dir(), Some(PathBuf::from("/home/someone/.cache/corptls")));
+                for ignored in ["", "relative/cache"] {
+                    env::set_var("XDG_CACHE_HOME", ignored);
+                    assert_eq!(crate::cache::default_dir(), Some(PathBuf::from("/home/someone/.cache/corptls")));
+                }
+                env::set_var("XDG_CACHE_HOME", "/xdg");
+                assert_eq!(crate::cache::default_dir(), Some(PathBuf::from("/xdg/corptls")));
             }
-            assert_eq!(crate::cache::default_dir(), None);
         });
         restore();
         if let Err(panic) = result {
@@ -345,22 +349,11 @@ mod tests {
     #[test]
     fn same_subject_as_an_eager_root_is_eager_too() {
         let dir = Scratch::new("renewed");
-        let make = |name: &str| {
-            let (key, cert) = (dir.0.join(format!("{name}.key")), dir.0.join(format!("{name}.pem")));
-            let status = std::process::Command::new("openssl")
-                .args(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"])
-                .args(["-subj", "/CN=Renewed Corp Root", "-days", "30", "-addext", "basicConstraints=critical,CA:TRUE"])
-                .arg("-keyout").arg(&key).arg("-out").arg(&cert)
-                .stderr(std::process::Stdio::null())
-                .status()
-                .expect("the openssl command");
-            assert!(status.success());
-            cert
-        };
-        let (old, new) = (make("old"), make("new"));
+        let old = dir.write("old.pem", &[RENEWED_OLD_PEM]);
+        let new = dir.write("new.pem", &[RENEWED_NEW_PEM]);
         let lazy = dir.0.join("hashed");
         std::fs::create_dir(&lazy).unwrap();
-        let new_der = der_of(&std::fs::read(&new).unwrap());
+        let new_der = der_of(RENEWED_NEW_PEM);
         let hash = crate::x509::inspect(&new_der).unwrap().subject_hash;
         std::fs::copy(&new, lazy.join(format!("{hash}.0"))).unwrap();
 

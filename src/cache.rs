@@ -12,20 +12,15 @@ use sha2::{Digest, Sha256};
 
 use crate::bundle::hex;
 
-/// `CORPTLS_CACHE_DIR`, else the platform's per-user cache directory + `corptls`.
+/// `CORPTLS_CACHE_DIR`, else the per-user cache folder the platform names + `corptls`:
+/// Windows' LocalAppData known folder (not the variable, which anyone may set), macOS'
+/// `~/Library/Caches`, else an absolute `XDG_CACHE_HOME` (a relative one is ignored, as the
+/// XDG spec says) or `~/.cache`.
 pub fn default_dir() -> Option<PathBuf> {
-    let var = |name: &str| env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
-    if let Some(dir) = var("CORPTLS_CACHE_DIR") {
-        return Some(dir);
+    if let Some(dir) = env::var_os("CORPTLS_CACHE_DIR").filter(|v| !v.is_empty()) {
+        return Some(PathBuf::from(dir));
     }
-    let base = if cfg!(windows) {
-        var("LOCALAPPDATA")
-    } else if cfg!(target_os = "macos") {
-        var("HOME").map(|h| h.join("Library").join("Caches"))
-    } else {
-        var("XDG_CACHE_HOME").or_else(|| var("HOME").map(|h| h.join(".cache")))
-    };
-    base.map(|b| b.join("corptls"))
+    dirs::cache_dir().map(|base| base.join("corptls"))
 }
 
 /// True for a bundle file corptls wrote in its cache directory.

@@ -114,6 +114,9 @@ pub(crate) mod tests {
     pub const CA2_PEM: &[u8] = include_bytes!("../tests/fixtures/ca2.pem");
     pub const CA2_DER: &[u8] = include_bytes!("../tests/fixtures/ca2.der");
     pub const LEAF_PEM: &[u8] = include_bytes!("../tests/fixtures/leaf.pem");
+    /// Two self-signed roots with one subject, as after a renewal.
+    pub const RENEWED_OLD_PEM: &[u8] = include_bytes!("../tests/fixtures/renewed-old.pem");
+    pub const RENEWED_NEW_PEM: &[u8] = include_bytes!("../tests/fixtures/renewed-new.pem");
     pub const GARBAGE_BLOCK: &[u8] =
         b"-----BEGIN CERTIFICATE-----\n!!!this*is*not@base64###\n%%%%\n-----END CERTIFICATE-----\n";
 
