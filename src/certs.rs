@@ -3,12 +3,15 @@
 
 use std::collections::HashSet;
 use std::fs;
+use std::io;
 use std::path::{Path, PathBuf};
 
-use rustls_native_certs::load_certs_from_paths;
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::CertificateDer;
 use x509_parser::prelude::{FromDer, X509Certificate};
 
 use crate::hashed_dir::is_hash_link;
+use crate::safe_read;
 
 /// One problem with one source: never fatal, always reported.
 #[derive(Clone, Debug)]
@@ -60,9 +63,17 @@ fn read_dir(label: &str, dir: &Path, found: &mut Found) {
     paths.sort_by_key(|p| (is_hash_link(p), p.clone()));
     let mut seen = HashSet::new();
     for path in paths {
-        let Ok(meta) = fs::metadata(&path) else { continue }; // dangling link: not a certificate
-        if meta.is_file() && seen.insert(file_id(&meta, &path)) {
-            read_file(&format!("{label}: {}", path.display()), &path, true, found);
+        let source = format!("{label}: {}", path.display());
+        match fs::metadata(&path) {
+            Err(err) if err.kind() == io::ErrorKind::NotFound => {} // a dangling link: not a certificate
+            Err(err) => found.problem(source, format!("cannot read: {err}")),
+            Ok(meta) if meta.is_dir() => {}
+            // A FIFO or a device here is refused by read_file, and reported.
+            Ok(meta) => {
+                if seen.insert(file_id(&meta, &path)) {
+                    read_file(&source, &path, true, found);
+                }
+            }
         }
     }
 }
@@ -82,24 +93,35 @@ fn file_id(_meta: &fs::Metadata, path: &Path) -> (u64, u64, PathBuf) {
 /// `in_dir`: a file found in a directory, which may hold other things (a Makefile, a README):
 /// no certificate there is not a problem. A file named on its own must hold one.
 fn read_file(source: &str, path: &Path, in_dir: bool, found: &mut Found) {
-    let result = load_certs_from_paths(Some(path), None);
-    let (certs, errors) = (result.certs, result.errors);
-    if certs.is_empty() && errors.is_empty() {
-        // No CERTIFICATE block: IT often hands out a single DER `.cer`/`.crt`. Other PEM kinds
-        // (keys, CRLs, OpenSSL's TRUSTED CERTIFICATE, whose distrust settings we could not
-        // honour) are not ours to read, and not a problem either.
-        match fs::read(path) {
-            Ok(bytes) if X509Certificate::from_der(&bytes).is_ok() => found.certs.push((bytes, source.to_owned())),
-            Ok(bytes) if in_dir || bytes.windows(11).any(|w| w == b"-----BEGIN ") => {}
-            Ok(_) => found.problem(source, "no certificate found (neither PEM nor DER)"),
-            Err(err) => found.problem(source, format!("cannot read: {err}")),
-        }
-        return;
+    let bytes = match safe_read::read(path) {
+        Ok(bytes) => bytes,
+        Err(err) => return found.problem(source, format!("cannot read: {err}")),
+    };
+    let (certs, errors) = parse(&bytes);
+    if certs.is_empty() && errors.is_empty() && !in_dir && !bytes.windows(11).any(|w| w == b"-----BEGIN ") {
+        found.problem(source, "no certificate found (neither PEM nor DER)");
     }
-    found.certs.extend(certs.into_iter().map(|c| (c.as_ref().to_vec(), source.to_owned())));
+    found.certs.extend(certs.into_iter().map(|der| (der, source.to_owned())));
     for err in errors {
-        found.problem(source, err.to_string());
+        found.problem(source, err);
     }
+}
+
+/// The certificates of one file: its PEM `CERTIFICATE` blocks, else the file itself when it is
+/// one DER certificate (IT often hands out a single `.cer`/`.crt`). Other PEM kinds (keys, CRLs,
+/// OpenSSL's TRUSTED CERTIFICATE, whose distrust settings we could not honour) are not ours to read.
+pub fn parse(bytes: &[u8]) -> (Vec<Vec<u8>>, Vec<String>) {
+    let (mut certs, mut errors) = (Vec::new(), Vec::new());
+    for item in CertificateDer::pem_slice_iter(bytes) {
+        match item {
+            Ok(cert) => certs.push(cert.as_ref().to_vec()),
+            Err(err) => errors.push(format!("bad PEM: {err}")),
+        }
+    }
+    if certs.is_empty() && errors.is_empty() && X509Certificate::from_der(bytes).is_ok() {
+        certs.push(bytes.to_vec());
+    }
+    (certs, errors)
 }
 
 #[cfg(test)]
@@ -251,6 +273,33 @@ pub(crate) mod tests {
         assert_eq!(found.certs.len(), 2, "{:?}", found.certs.iter().map(|c| &c.1).collect::<Vec<_>>());
         assert_eq!(ders(&found), sorted(vec![der_of(CA_PEM), der_of(CA2_PEM)]));
         assert!(found.certs.iter().all(|(_, s)| s.starts_with(&format!("os: {}/", store.display()))));
+    }
+
+    /// A FIFO or a device, named on its own or planted in a store at a hash name, is reported
+    /// and never read: it would block forever or never end.
+    #[cfg(unix)]
+    #[test]
+    fn fifo_and_device_are_reported_not_read() {
+        use std::os::unix::fs::symlink;
+        let tmp = Scratch::new("hostile");
+        let store = tmp.0.join("certs");
+        fs::create_dir(&store).unwrap();
+        fs::write(store.join("corp-root.pem"), CA_PEM).unwrap();
+        let fifo = store.join("5ad8a5d6.0");
+        rustix::fs::mkfifoat(rustix::fs::CWD, &fifo, rustix::fs::Mode::from_raw_mode(0o644)).unwrap();
+        symlink("/dev/zero", store.join("0a1b2c3d.0")).unwrap();
+        let found = read_path("os", &store);
+        assert_eq!(ders(&found), vec![der_of(CA_PEM)]);
+        let mut sources: Vec<&str> = found.problems.iter().map(|p| p.source.as_str()).collect();
+        sources.sort();
+        let expected = [format!("os: {}", store.join("0a1b2c3d.0").display()), format!("os: {}", fifo.display())];
+        assert_eq!(sources, expected.iter().map(String::as_str).collect::<Vec<_>>(), "{:?}", found.problems);
+        assert!(found.problems.iter().all(|p| p.message.contains("not a regular file")), "{:?}", found.problems);
+        for path in [fifo.as_path(), Path::new("/dev/zero")] {
+            let found = read_path("SSL_CERT_FILE", path);
+            assert!(found.certs.is_empty());
+            assert!(found.problems[0].message.contains("not a regular file"), "{:?}", found.problems);
+        }
     }
 
     #[test]

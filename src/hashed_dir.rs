@@ -8,10 +8,12 @@
 
 use std::path::Path;
 
-use rustls_native_certs::load_certs_from_paths;
 use sha1::{Digest, Sha1};
 use x509_parser::der_parser::asn1_rs::{Any, Class, Tag};
 use x509_parser::prelude::X509Name;
+
+use crate::certs::parse;
+use crate::safe_read;
 
 /// OpenSSL's `<8 hex digits>.<n>` names (`.r<n>` for CRLs).
 pub fn is_hash_link(path: &Path) -> bool {
@@ -26,7 +28,7 @@ pub fn is_hash_link(path: &Path) -> bool {
 /// True when OpenSSL's lookup in `dir` finds exactly this certificate (DER) under `hash`.
 pub fn holds(dir: &Path, hash: &str, der: &[u8]) -> bool {
     (0..).map(|n| dir.join(format!("{hash}.{n}"))).take_while(|p| p.exists()).any(|path| {
-        load_certs_from_paths(Some(&path), None).certs.iter().any(|c| c.as_ref() == der)
+        safe_read::read(&path).is_ok_and(|bytes| parse(&bytes).0.iter().any(|c| c == der))
     })
 }
 

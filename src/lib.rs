@@ -6,6 +6,7 @@ mod certs;
 mod bundle;
 mod os_store;
 mod probe;
+mod safe_read;
 mod verify;
 mod x509;
 mod hashed_dir;
