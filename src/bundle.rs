@@ -7,8 +7,7 @@ use std::path::PathBuf;
 
 use sha2::{Digest, Sha256};
 
-use crate::cache;
-use crate::certs::{read_path, Found, Problem};
+use crate::certs::{read_path, Found, Problem, BUNDLE_MARK};
 use crate::hashed_dir::holds;
 use crate::x509::inspect;
 use crate::os_store;
@@ -87,7 +86,8 @@ impl Collection {
         }
     }
 
-    /// The bundle as PEM with LF line endings; `eager_only` leaves out what OpenSSL finds lazily.
+    /// The bundle as PEM with LF line endings, behind the line that marks it as corptls's;
+    /// `eager_only` leaves out what OpenSSL finds lazily, and the mark.
     pub fn pem(&self, eager_only: bool) -> String {
         let blocks: Vec<pem::Pem> = self
             .roots
@@ -95,7 +95,12 @@ impl Collection {
             .filter(|r| !(eager_only && r.in_lazy_dir))
             .map(|r| pem::Pem::new("CERTIFICATE", r.der.clone()))
             .collect();
-        pem::encode_many_config(&blocks, pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF))
+        let pem = pem::encode_many_config(&blocks, pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF));
+        if eager_only || pem.is_empty() {
+            pem
+        } else {
+            format!("{BUNDLE_MARK}\n{pem}")
+        }
     }
 }
 
@@ -143,11 +148,6 @@ pub fn collect(request: &Request) -> Collection {
     for (label, paths) in labelled {
         for path in paths {
             if path.is_dir() && fs::canonicalize(&path).is_ok_and(|real| !dirs_read.insert(real)) {
-                continue;
-            }
-            // After `eval "$(corptls env)"` SSL_CERT_FILE names an earlier bundle: reading it
-            // back would keep roots that have since left the OS store.
-            if cache::is_bundle(&path) {
                 continue;
             }
             let found = read_path(label, &path);
@@ -249,10 +249,15 @@ mod tests {
         assert_eq!(out.matches("-----BEGIN CERTIFICATE-----\n").count(), 2);
         let parsed: Vec<Vec<u8>> = pem::parse_many(&out).unwrap().into_iter().map(|p| p.into_contents()).collect();
         assert_eq!(parsed, vec![der_of(CA_PEM), CA2_DER.to_vec()]);
-        // The bundle read back is the same collection.
-        let again = read_path("bundle", &tmp.write("bundle.pem", &[out.as_bytes()]));
+        // The mark first; the eager part carries none (it is loaded, never written).
+        assert!(out.starts_with(&format!("{BUNDLE_MARK}\n-----BEGIN CERTIFICATE-----\n")), "{out:?}");
+        assert_eq!(c.pem(true), out[BUNDLE_MARK.len() + 1..]);
+        // Read back, wherever it is, the bundle is no source at all: no roots, no problem.
+        let again = read_path("SSL_CERT_FILE", &tmp.write("bundle.pem", &[out.as_bytes()]));
+        assert!(again.certs.is_empty() && again.problems.is_empty());
+        // Without the mark it is the same collection.
         let mut back = Collection::default();
-        back.add("bundle", again);
+        back.add("extra", read_path("extra", &tmp.write("copy.pem", &[c.pem(true).as_bytes()])));
         assert!(back.problems.is_empty());
         assert_eq!(back.pem(false), out);
         assert_eq!(Collection::default().pem(false), "");

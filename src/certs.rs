@@ -13,6 +13,12 @@ use x509_parser::prelude::{FromDer, X509Certificate};
 use crate::hashed_dir::is_hash_link;
 use crate::safe_read;
 
+/// The first line of every bundle corptls writes. A file that starts with it is never read as
+/// a source, wherever it is: after `eval "$(corptls env)"` SSL_CERT_FILE names an earlier
+/// bundle, and reading it back would keep roots that have since left the OS store.
+pub const BUNDLE_MARK: &str =
+    "# corptls bundle: a snapshot of the roots corptls trusts (OS store, certifi, extra CAs); never read back as a source";
+
 /// One problem with one source: never fatal, always reported.
 #[derive(Clone, Debug)]
 pub struct Problem {
@@ -97,6 +103,9 @@ fn read_file(source: &str, path: &Path, in_dir: bool, found: &mut Found) {
         Ok(bytes) => bytes,
         Err(err) => return found.problem(source, format!("cannot read: {err}")),
     };
+    if bytes.starts_with(BUNDLE_MARK.as_bytes()) {
+        return;
+    }
     let (certs, errors) = parse(&bytes);
     if certs.is_empty() && errors.is_empty() && !in_dir && !bytes.windows(11).any(|w| w == b"-----BEGIN ") {
         found.problem(source, "no certificate found (neither PEM nor DER)");
@@ -151,11 +160,29 @@ pub(crate) mod tests {
 
     impl Scratch {
         pub fn new(name: &str) -> Scratch {
+            Scratch::below(&std::env::temp_dir(), name)
+        }
+
+        /// Below the user's home, which only root or the user can write: the cache refuses a
+        /// directory below a world-writable one such as /tmp (where a clone may lie, too).
+        #[cfg(unix)]
+        pub fn private(name: &str) -> Scratch {
+            let base = dirs::home_dir().expect("a home directory").join(".cache").join("corptls-test-scratch");
+            fs::create_dir_all(&base).unwrap();
+            Scratch::below(&base, name)
+        }
+
+        fn below(base: &Path, name: &str) -> Scratch {
             static N: AtomicU64 = AtomicU64::new(0);
             let n = N.fetch_add(1, Ordering::Relaxed);
-            let dir = std::env::temp_dir().join(format!("corptls-test-{}-{n}-{name}", std::process::id()));
+            let dir = base.join(format!("corptls-test-{}-{n}-{name}", std::process::id()));
             let _ = fs::remove_dir_all(&dir);
             fs::create_dir_all(&dir).unwrap();
+            #[cfg(unix)] // whatever the umask: the cache tests decide the modes that matter
+            {
+                use std::os::unix::fs::PermissionsExt;
+                fs::set_permissions(&dir, fs::Permissions::from_mode(0o755)).unwrap();
+            }
             Scratch(dir)
         }
 

@@ -11,8 +11,12 @@ pub const MAX_BYTES: u64 = 8 << 20;
 
 /// The whole file, or why not: not a regular file, larger than [`MAX_BYTES`], unreadable.
 pub fn read(path: &Path) -> io::Result<Vec<u8>> {
-    let file = open(path)?;
-    // The handle decides, not the name: what was checked is what is read.
+    read_file(open(path)?)
+}
+
+/// The same for a file already opened (without blocking): the handle decides, not the name,
+/// so what was checked is what is read.
+pub fn read_file(file: File) -> io::Result<Vec<u8>> {
     let meta = file.metadata()?;
     if !meta.is_file() {
         return Err(io::Error::new(io::ErrorKind::InvalidInput, "not a regular file"));

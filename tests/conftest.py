@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -104,6 +107,18 @@ def scenario(tmp_path: Path) -> Scenario:
             pytest.fail(str(exc), pytrace=False)
 
     return run
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Scratch space (tmp_path, so the scenarios' cache directories) in the user's own home:
+    corptls refuses a cache directory below a world-writable one, /tmp included."""
+    if config.option.basetemp is None:
+        home_cache = Path.home() / ".cache"
+        home_cache.mkdir(mode=0o700, exist_ok=True)
+        base = Path(tempfile.mkdtemp(prefix="corptls-tests-", dir=home_cache))
+        config.option.basetemp = base
+        config.add_cleanup(lambda: shutil.rmtree(base, ignore_errors=True))
+    os.environ["TMPDIR"] = str(config.option.basetemp)  # scenarios' own temporary files too
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
