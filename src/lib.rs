@@ -185,5 +185,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(verify_chain, m)?)?;
     m.add_function(wrap_pyfunction!(capture_chain, m)?)?;
     m.add("VerificationError", m.py().get_type::<VerificationError>())?;
+    m.add("BUNDLE_MARK", certs::BUNDLE_MARK)?;
     Ok(())
 }

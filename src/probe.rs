@@ -35,7 +35,9 @@ pub struct Route<'a> {
 
 /// The chain as presented, leaf first.
 pub fn capture(route: &Route<'_>, timeout: Duration) -> Result<Vec<Vec<u8>>, Failure> {
-    let deadline = Instant::now() + timeout;
+    let deadline = Instant::now()
+        .checked_add(timeout)
+        .ok_or_else(|| Failure::Input(format!("timeout too large: {} s", timeout.as_secs())))?;
     let name = ServerName::try_from(route.host.to_owned())
         .map_err(|_| Failure::Input(format!("not a valid host name: {:?}", route.host)))?;
     let (via_host, via_port) = route.proxy.unwrap_or((route.host, route.port));
@@ -223,6 +225,14 @@ mod tests {
 
     fn direct(host: &str, port: u16) -> Route<'_> {
         Route { host, port, proxy: None, proxy_authorization: None }
+    }
+
+    #[test]
+    fn timeout_past_the_end_of_time_is_an_input_error() {
+        match capture(&direct("127.0.0.1", 9), Duration::from_secs(u64::MAX / 2)) {
+            Err(Failure::Input(m)) => assert!(m.contains("timeout too large"), "{m}"),
+            _ => panic!("expected Input"),
+        }
     }
 
     #[test]

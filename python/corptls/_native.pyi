@@ -48,6 +48,9 @@ def collect(
     extra: Sequence[_Path] = (),
     lazy_dir: Optional[_Path] = None,
 ) -> Collection: ...
+#: The first line of every bundle corptls writes; a file that starts with it is never read as a source.
+BUNDLE_MARK: str
+
 def cache_dir() -> Optional[str]: ...
 def store_bundle(directory: _Path, content: bytes) -> str: ...
 
