@@ -498,6 +498,55 @@ def test_broken_native_core_leaves_python_stock(case: str, enabled: Venv, copy_o
             assert_one_warning(done.stderr, *names)
 
 
+# No stderr at all: pythonw.exe, or fd 2 closed at start-up (sys.stderr is None). CLOSE: set it
+# to None in the program instead. The first `import ssl` starts corptls.
+NO_STDERR_PROGRAM = r'''
+import sys
+closed = sys.stderr is None
+if CLOSE:
+    sys.stderr = None
+import json, ssl, urllib.request
+try:
+    urllib.request.urlopen(URL, timeout=15).read()
+    outcome = "ok"
+except Exception as exc:
+    outcome = f"{type(exc).__name__}: {exc}"
+print(json.dumps({"closed": closed, "request": outcome}))
+'''
+
+NO_STDERR = {
+    # name: (break the environment, variables, trusted?): each reports one line, to no stderr
+    "start-up finder fails (_autoload.py removed)": (_break_autoload, None, False),
+    "inject() fails (_api.py removed)": (_break_api, None, False),
+    "native module missing": (_native_missing, None, False),
+    "intact, an extra CA missing": (None, {"CORPTLS_EXTRA_CA_CERTS": "/nonexistent/corp-ca.pem"}, True),
+}
+
+
+@pytest.mark.parametrize("warnings_flag", [[], ["-W", "error"]], ids=["default", "-W error"])
+@pytest.mark.parametrize("stderr", ["fd 2 closed", "sys.stderr = None"])
+@pytest.mark.parametrize("case", list(NO_STDERR))
+def test_no_stderr_never_breaks_start_up(case: str, stderr: str, warnings_flag: list, enabled: Venv,
+                                         copy_of: Callable[[Venv], Venv], run_in: Runner, stores: Stores,
+                                         direct: DirectServers) -> None:
+    breaks, env, trusted = NO_STDERR[case]
+    venv = enabled
+    if breaks is not None:
+        venv = copy_of(enabled)
+        breaks(venv)
+    closed = stderr == "fd 2 closed"
+    code = f"URL = {direct.good.url('localhost')!r}\nCLOSE = {not closed}\n" + NO_STDERR_PROGRAM
+    done = run_in([venv.python, *warnings_flag, "-c", code], store=stores.corp, env=env,
+                  setup="exec 2>&-" if closed else "")
+    assert done.returncode == 0 and done.stderr == "", done.stdout + done.stderr
+    report = json.loads(done.stdout.splitlines()[-1])
+    assert report["closed"] is closed, report
+    if trusted:
+        assert report["request"] == "ok", report
+    else:
+        assert UNTRUSTED in report["request"], report  # stock: the corporate root is only in the OS store
+
+
 def _unreadable_entry(run_in: Runner, unreadable_store: StoreLayout) -> dict:
     return {"store": unreadable_store}
 

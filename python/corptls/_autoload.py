@@ -25,7 +25,8 @@ FIX = "Fix: pip install --force-reinstall corptls, then corptls autoload enable;
 # `python -c pass` imports nothing of corptls.
 # Site-packages may be processed twice per start: the sys attribute makes the second run a
 # no-op. corptls missing altogether says nothing: it is how a leftover sitecustomize block
-# looks after uninstall. Every failure stays inside: an import of ssl must never fail here.
+# looks after uninstall. Every failure stays inside: an import of ssl must never fail here,
+# not even for want of a stderr (None under pythonw.exe or with fd 2 closed).
 _BOOT = (
     "class CorptlsStart:\n"
     " def find_spec(self, name, path=None, target=None):\n"
@@ -39,7 +40,8 @@ _BOOT = (
     "  except BaseException as e:\n"
     "   if isinstance(e, KeyboardInterrupt): raise\n"
     "   if not (isinstance(e, ImportError) and e.name == 'corptls') and os.environ.get('CORPTLS_QUIET') != '1':\n"
-    f"    sys.stderr.write('corptls: autoload skipped: %r. {FIX}\\n' % (e,))\n"
+    f"    try: sys.stderr.write('corptls: autoload skipped: %r. {FIX}\\n' % (e,))\n"
+    "    except Exception: pass\n"
     "sys._corptls_autoload = CorptlsStart()\n"
     "if any(n in sys.modules for n in NAMES): sys._corptls_autoload.start()\n"
     "else: sys.meta_path.insert(0, sys._corptls_autoload)"
@@ -110,7 +112,16 @@ def _guarded(action: "Callable[[], None]") -> None:
         if isinstance(exc, KeyboardInterrupt):
             raise
         if os.environ.get("CORPTLS_QUIET") != "1":
-            sys.stderr.write(f"corptls: autoload skipped: {exc!r}. {FIX}\n")
+            say(f"corptls: autoload skipped: {exc!r}. {FIX}")
+
+
+def say(line: str) -> None:
+    """``line`` on stderr; nothing at all when there is no stderr (``pythonw.exe``, fd 2 closed at
+    start-up: ``sys.stderr`` is None) or writing to it fails. A report must never raise."""
+    try:
+        sys.stderr.write(line + "\n")
+    except Exception:
+        pass
 
 
 def start() -> None:

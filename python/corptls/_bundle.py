@@ -34,6 +34,7 @@ class Bundle:
         self.default_files = default_files
         self.default_dirs = default_dirs
         roots = collection.roots  # type: ignore[attr-defined]
+        self.ders: FrozenSet[bytes] = frozenset(r.der for r in roots)  # every root, as DER
         # The CA sets a stock context holds after loading certifi's or OpenSSL's default file.
         # Not SSL_CERT_FILE's: a user's choice, often one private root a program may pin too.
         self.default_sets = tuple(

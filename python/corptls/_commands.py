@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import os
 import ssl
 import sys
-import tempfile
 import warnings
 from typing import Dict, FrozenSet, List, Tuple
 
 import corptls
 
 from . import _exports
+from ._autoload import say
+from ._files import write_atomically
 
 #: Source names of ``bundle --sources``, and the root labels (``Root.sources``) each selects.
 SOURCES: Dict[str, FrozenSet[str]] = {
@@ -39,7 +39,8 @@ def add_parsers(commands: "argparse._SubParsersAction[argparse.ArgumentParser]")
         "env", help="shell lines pointing curl, git, Node.js, uv, ... at the bundle file",
         description="Print the assignments that point other tools at the bundle file, e.g. "
                     "eval \"$(corptls env)\" in bash or zsh, corptls env | source in fish, "
-                    "corptls env --shell powershell | Invoke-Expression in PowerShell.")
+                    "corptls env --shell powershell | Out-String | Invoke-Expression in PowerShell, "
+                    "corptls env --shell cmd > corptls-env.cmd && call corptls-env.cmd in cmd.")
     env.add_argument("--shell", choices=_exports.SHELLS,
                      help="the syntax to print (default: detected from the environment)")
     env.set_defaults(run=run_env)
@@ -49,26 +50,25 @@ def run_bundle(args: argparse.Namespace) -> int:
     try:
         labels = parse_sources(args.sources)
     except ValueError as exc:
-        print(f"corptls bundle: {exc}", file=sys.stderr)
+        say(f"corptls bundle: {exc}")
         return 2
     roots, problems = _collect()
     chosen = [r for r in roots if labels.intersection(r.sources)]  # type: ignore[attr-defined]
     for problem in problems:
-        print(f"problem: {problem}", file=sys.stderr)
+        say(f"problem: {problem}")
     if not chosen:
-        print(f"corptls bundle: no roots from the sources {args.sources!r}; nothing written", file=sys.stderr)
+        say(f"corptls bundle: no roots from the sources {args.sources!r}; nothing written")
         return 1
     pem = "".join(ssl.DER_cert_to_PEM_cert(r.der) for r in chosen)  # type: ignore[attr-defined]
     if args.output in (None, "-"):
-        sys.stdout.write(pem)
-        sys.stdout.flush()
+        write_lf(pem)
     else:
         try:
             write_atomically(args.output, pem.encode("ascii"))
         except OSError as exc:
-            print(f"corptls bundle: cannot write {args.output}: {exc}", file=sys.stderr)
+            say(f"corptls bundle: cannot write {args.output}: {exc}")
             return 1
-        print(f"corptls bundle: {len(chosen)} roots written to {args.output}", file=sys.stderr)
+        say(f"corptls bundle: {len(chosen)} roots written to {args.output}")
     return 0
 
 
@@ -76,20 +76,35 @@ def run_env(args: argparse.Namespace) -> int:
     shell = args.shell or _exports.detect_shell()
     _, problems = _collect()
     for problem in problems:
-        print(f"problem: {problem}", file=sys.stderr)
+        say(f"problem: {problem}")
     path = corptls.bundle_path()
     if path is None:
-        print("corptls env: the bundle exists in memory only (no safe cache directory), so there is no "
-              "file to point tools at. Fix: set CORPTLS_CACHE_DIR to a directory only you can write, "
-              "or write a file with `corptls bundle -o FILE` and point the tools at it.", file=sys.stderr)
+        say("corptls env: the bundle exists in memory only (no safe cache directory), so there is no "
+            "file to point tools at. Fix: set CORPTLS_CACHE_DIR to a directory only you can write, "
+            "or write a file with `corptls bundle -o FILE` and point the tools at it.")
         return 1
     try:
         text = _exports.render(shell, path)
     except ValueError as exc:
-        print(f"corptls env: {exc}", file=sys.stderr)
+        say(f"corptls env: {exc}")
         return 1
-    sys.stdout.write(text)
+    if shell in ("powershell", "cmd"):
+        sys.stdout.write(text)
+    else:  # on Windows too (Git Bash): a CR would end up in every value
+        write_lf(text)
     return 0
+
+
+def write_lf(text: str) -> None:
+    """``text`` on stdout with LF line endings as given: on Windows text mode would write CRLF."""
+    stdout = sys.stdout
+    buffer = getattr(stdout, "buffer", None)
+    if buffer is None:
+        stdout.write(text)
+    else:
+        stdout.flush()
+        buffer.write(text.encode(stdout.encoding or "utf-8", stdout.errors or "strict"))
+        buffer.flush()
 
 
 def parse_sources(text: str) -> FrozenSet[str]:
@@ -100,25 +115,6 @@ def parse_sources(text: str) -> FrozenSet[str]:
         raise ValueError(f"unknown source {', '.join(map(repr, unknown)) or '(none given)'}; "
                          f"choose from {', '.join(SOURCES)}")
     return frozenset().union(*(SOURCES[n] for n in names))
-
-
-def write_atomically(path: str, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same directory, mode 0644."""
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".corptls-bundle-", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 def _collect() -> Tuple[List[object], List[str]]:

@@ -15,7 +15,6 @@ import os
 import platform
 import re
 import ssl
-import sys
 import time
 import urllib.parse
 import urllib.request
@@ -24,6 +23,7 @@ from typing import Any, Dict, List, Optional, Tuple
 import corptls
 
 from . import _bundle, _exports, _native, _switch
+from ._autoload import say
 
 Finding = Dict[str, str]
 
@@ -105,9 +105,10 @@ def settings_findings(env: "os._Environ[str] | Dict[str, str]") -> List[Finding]
         if env.get(name):
             flag(name, "weakens", "these hosts are contacted without certificate verification",
                  f"unset {name}; `corptls env` points pip and uv at the bundle")
-    for name in [n for n, _ in _exports.PATH_VARIABLES] + ["SSL_CERT_DIR", "CORPTLS_EXTRA_CA_CERTS"]:
-        value = env.get(name)
-        missing = [p for p in (value or "").split(os.pathsep) if p and not os.path.exists(p)]
+    lists = ("SSL_CERT_DIR", "CORPTLS_EXTRA_CA_CERTS")  # path lists, split at os.pathsep (";" on Windows)
+    for name in [n for n, _ in _exports.PATH_VARIABLES] + list(lists):
+        value = env.get(name) or ""
+        missing = [p for p in (value.split(os.pathsep) if name in lists else [value]) if p and not os.path.exists(p)]
         if missing:
             flag(name, "breaks", f"points at a missing path ({', '.join(missing)}): tools that read it fail",
                  f"set {name} to an existing file (`corptls bundle -o FILE`) or unset it")
@@ -294,7 +295,7 @@ def run(url: Optional[str], as_json: bool, timeout: float) -> int:
     try:
         report = url_report(url, timeout) if url else environment()
     except ValueError as exc:
-        print(f"corptls doctor: {exc}", file=sys.stderr)
+        say(f"corptls doctor: {exc}")
         return 2
     if url:
         status = 0 if report.get("trusted") else 1

@@ -36,8 +36,9 @@ SWITCHES: Tuple[Tuple[str, str], ...] = (("UV_SYSTEM_CERTS", "true"),)
 
 SHELLS: Tuple[str, ...] = ("bash", "zsh", "fish", "powershell", "cmd")
 
-# PowerShell treats the typographic single quotes as quotes too; each is escaped by doubling.
-_PS_QUOTES = "'\u2018\u2019\u201a\u201b"
+# Shells whose syntax `bash` (or `fish`) output serves, as $SHELL names them (on Windows: Git Bash,
+# MSYS2 and Cygwin set SHELL; neither cmd nor PowerShell does).
+_POSIX_SHELLS = ("bash", "zsh", "sh", "dash", "ksh", "fish")
 
 
 def variables(path: str) -> Dict[str, str]:
@@ -50,7 +51,8 @@ def variables(path: str) -> Dict[str, str]:
 def line(shell: str, name: str, value: str) -> str:
     """One assignment for ``shell``, quoted so that the value arrives verbatim.
 
-    Raises ValueError for a value the shell cannot carry (cmd: ``"``, ``%``, line breaks).
+    Raises ValueError for a value the shell cannot carry (cmd: ``"``, ``%``, ``!``, control and
+    non-ASCII characters).
     """
     if "\0" in value:
         raise ValueError(f"{name}: a value cannot hold a NUL character")
@@ -59,15 +61,41 @@ def line(shell: str, name: str, value: str) -> str:
     if shell == "fish":
         return "set -gx {} '{}'".format(name, value.replace("\\", "\\\\").replace("'", "\\'"))
     if shell == "powershell":
-        quoted = "".join(c * 2 if c in _PS_QUOTES else c for c in value)
-        return f"$env:{name} = '{quoted}'"
+        return f"$env:{name} = {powershell_string(value)}"
     if shell == "cmd":
-        bad = sorted({c for c in value if c in '"%\r\n'})
+        # Inside `set "NAME=VALUE"` the quotes make & | < > ^ literal, but cmd still expands %...%
+        # (and !...! under delayed expansion), and it reads a batch file in the console's code
+        # page, which is not the one Python writes in: those cannot be carried.
+        bad = sorted({c for c in value if c in '"%!' or not " " <= c <= "~"})
         if bad:
             raise ValueError(f"{name}: cmd cannot safely set a value holding {' '.join(map(repr, bad))}: {value!r}; "
-                             "use PowerShell, or a path without them")
+                             "use PowerShell (corptls env --shell powershell), or a path without them "
+                             "(CORPTLS_CACHE_DIR moves the bundle)")
         return f'set "{name}={value}"'
     raise ValueError(f"unknown shell {shell!r}; known: {', '.join(SHELLS)}")
+
+
+def powershell_string(value: str) -> str:
+    """A PowerShell expression for ``value``, in printable ASCII only: single-quoted literals (a
+    quote doubled; the typographic quotes PowerShell also takes for one never appear: they are
+    not ASCII), every other character as ``[char]0xNNNN`` (per UTF-16 unit). So the line survives
+    any code page: Python writes a pipe in the ANSI code page, PowerShell reads it in the OEM one,
+    and a user name with an umlaut would otherwise arrive mangled."""
+    parts = []
+    literal = ""
+    units = value.encode("utf-16-le", "surrogatepass")
+    for i in range(0, len(units), 2):
+        unit = units[i] | units[i + 1] << 8
+        if 0x20 <= unit <= 0x7E:
+            literal += "''" if unit == 0x27 else chr(unit)
+            continue
+        if literal or not parts:
+            parts.append(f"'{literal}'")
+        literal = ""
+        parts.append(f"[char]0x{unit:04X}")
+    if literal or not parts:
+        parts.append(f"'{literal}'")
+    return " + ".join(parts)
 
 
 def render(shell: str, path: str) -> str:
@@ -76,16 +104,45 @@ def render(shell: str, path: str) -> str:
 
 
 def detect_shell(environ: Optional[Mapping[str, str]] = None, platform: Optional[str] = None) -> str:
-    """The caller's likely shell: on Windows powershell or cmd, elsewhere fish or bash (from $SHELL).
+    """The caller's likely shell: fish or bash from $SHELL; on Windows without a POSIX $SHELL,
+    powershell or cmd.
 
-    Windows defines PSModulePath for cmd too (two system entries); PowerShell adds its own at
-    start-up, so three or more entries mean PowerShell.
+    Windows defines PSModulePath for every process (``Program Files\\WindowsPowerShell\\Modules``,
+    ``System32\\WindowsPowerShell\\v1.0\\Modules``, and whatever installers add). A running
+    PowerShell puts directories of its own in front, which its children inherit: the user's
+    ``Documents\\WindowsPowerShell\\Modules`` (5.1) or ``...\\PowerShell\\Modules`` (7). One of
+    those means PowerShell. (So does a cmd started from PowerShell: ``--shell`` settles it. COMSPEC
+    is always set, and a PowerShell started from cmd inherits PROMPT: neither tells them apart.)
     """
     env = os.environ if environ is None else environ
-    if (platform or sys.platform) == "win32":
-        entries = [e for e in env.get("PSModulePath", "").split(";") if e]
-        return "powershell" if len(entries) >= 3 else "cmd"
-    return "fish" if os.path.basename(env.get("SHELL", "")) == "fish" else "bash"
+    shell = env.get("SHELL", "").replace("\\", "/").rsplit("/", 1)[-1].lower()
+    shell = shell[:-4] if shell.endswith(".exe") else shell
+    if (platform or sys.platform) == "win32" and shell not in _POSIX_SHELLS:
+        return "powershell" if _started_by_powershell(env) else "cmd"
+    return "fish" if shell == "fish" else "bash"
+
+
+def _started_by_powershell(env: Mapping[str, str]) -> bool:
+    """Does PSModulePath hold a module directory that only a running PowerShell adds? 5.1 adds the
+    user's ``...\\WindowsPowerShell\\Modules`` (wherever Documents lives), 7 also its all-users
+    ``%ProgramFiles%\\PowerShell\\Modules``. Installers' directories (``...\\Tools\\PowerShell\\Modules``
+    of SQL Server, say) are neither."""
+    def folder(name: str) -> str:
+        return name.replace("/", "\\").rstrip("\\").lower()
+
+    programs = {folder(env.get(name, "")) for name in ("ProgramFiles", "ProgramW6432")} | {
+        "c:\\program files", "%programfiles%"}
+    programs_x86 = programs | {folder(env.get("ProgramFiles(x86)", "")), "c:\\program files (x86)"}
+    for entry in map(folder, env.get("PSModulePath", "").split(";")):
+        base, _, tail = entry.rpartition("\\")
+        base, _, middle = base.rpartition("\\")
+        if tail != "modules" or not base:
+            continue
+        if middle == "windowspowershell" and base not in programs_x86:  # 5.1: the user's own
+            return True
+        if middle == "powershell" and base in programs:  # 7: its all-users directory
+            return True
+    return False
 
 
 def export(path: str, undo: Undo) -> None:

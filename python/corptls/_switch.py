@@ -7,6 +7,7 @@ import site
 import sysconfig
 
 from ._autoload import PTH_NAME, START_NAME, START_TEXT, hook_line, pth_text
+from ._files import write_atomically
 
 BEGIN = "# >>> corptls autoload (managed by `corptls autoload`; `disable --sitecustomize` removes it) >>>\n"
 END = "# <<< corptls autoload <<<\n"
@@ -49,7 +50,7 @@ def status(user: bool) -> list:
     directory = site_dir(user)
     pth = os.path.join(directory, PTH_NAME)
     custom = os.path.join(directory, "sitecustomize.py")
-    text = _read(pth)
+    text = _read(pth).replace("\r\n", "\n")
     state = "enabled" if text == pth_text(True) else "disabled" if text else "not installed"
     lines = [
         f"site directory: {directory}" + (" (user site)" if user else ""),
@@ -63,19 +64,18 @@ def status(user: bool) -> list:
 
 
 def _read(path: str) -> str:
+    """The file as it is: line endings kept, bytes that are not UTF-8 carried through unchanged."""
     try:
-        with open(path, encoding="utf-8") as f:
+        with open(path, encoding="utf-8", errors="surrogateescape", newline="") as f:
             return f.read()
     except FileNotFoundError:
         return ""
 
 
 def _write(path: str, text: str) -> None:
-    """Atomically, so that a Python starting meanwhile never reads half a hook."""
-    tmp = f"{path}.corptls-{os.getpid()}.tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.replace(tmp, path)
+    """Atomically, so that a Python starting meanwhile never reads half a hook; LF line endings
+    on every platform (as the wheel ships the hook), the permission bits of the file replaced."""
+    write_atomically(path, text.encode("utf-8", "surrogateescape"), mode=None)
 
 
 def _without_block(text: str) -> str:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
-import sys
 import warnings
+
+from ._autoload import say
 
 # Set by autoload: at interpreter start-up a problem is one line on stderr, not a warning block.
 one_line = False
@@ -16,7 +17,8 @@ class CorptlsWarning(UserWarning):
 
 def warn(message: str) -> None:
     """Report ``message``; ``CORPTLS_QUIET=1`` silences every report. Never raises: a program
-    that turns warnings into errors (``-W error``) gets the line on stderr instead."""
+    that turns warnings into errors (``-W error``) gets the line on stderr instead, and without a
+    stderr (``pythonw.exe``, fd 2 closed) the report is dropped (as ``warnings`` itself does)."""
     if os.environ.get("CORPTLS_QUIET") == "1":
         return
     if not one_line:
@@ -25,4 +27,4 @@ def warn(message: str) -> None:
             return
         except Exception:
             pass
-    sys.stderr.write(message + "\n")
+    say(message)

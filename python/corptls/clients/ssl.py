@@ -13,6 +13,10 @@ up front only the roots that directory lacks (see ``_bundle.Bundle``).
 - ``wrap_socket`` / ``wrap_bio``: a client context built before ``inject()`` (``__new__`` marks
   those made after) whose CAs are exactly certifi's or OpenSSL's default file's gets the bundle
   at its first handshake.
+- Windows only, ``load_default_certs``: stock loads the system stores ``CA`` and ``ROOT`` itself
+  (``ssl.enum_certificates``) before ``set_default_verify_paths``; the bundle already holds the
+  ROOT store's roots (less ``Disallowed``), so ROOT is not read again, and from ``CA`` only what
+  neither the bundle nor ``Disallowed`` holds is loaded (see ``windows_stores``).
 
 Verification settings (``verify_mode``, ``check_hostname``, ``verify_flags``) are never touched;
 a context with ``CERT_NONE`` is left stock.
@@ -21,12 +25,14 @@ a context with ``CERT_NONE`` is left stock.
 from __future__ import annotations
 
 import ssl
+import sys
+import warnings
 import weakref
 from types import ModuleType
 
 TYPE_CHECKING = False  # not `typing`: its import costs ~15 ms, start-up must not pay it
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, FrozenSet, Tuple
 
 from .. import _bundle
 from .._undo import Undo
@@ -38,6 +44,12 @@ _widened: "weakref.WeakSet[ssl.SSLContext]" = weakref.WeakSet()
 def is_widened(context: Any) -> bool:
     """True for a context that holds the bundle."""
     return context in _widened
+
+
+def windows_stores(cls: type) -> Tuple[str, ...]:
+    """The system stores stock ``load_default_certs`` enumerates itself: ``("CA", "ROOT")`` on
+    Windows, none elsewhere. The one platform decision here (tests stand in for Windows with it)."""
+    return tuple(getattr(cls, "_windows_cert_stores", ())) if sys.platform == "win32" else ()
 
 
 def apply(module: ModuleType, undo: Undo) -> None:
@@ -107,6 +119,51 @@ def apply(module: ModuleType, undo: Undo) -> None:
         if not server_side:
             upgrade(self)
         return stock_wrap_bio(self, incoming, outgoing, server_side, *args, **kwargs)
+
+    def load_store(context: ssl.SSLContext, storename: str, purpose: Any, held: FrozenSet[bytes]) -> None:
+        """Stock ``SSLContext._load_windows_store_certs``, less the certificates in ``held``."""
+        certs = bytearray()
+        try:
+            for cert, encoding, trust in module.enum_certificates(storename):  # type: ignore[attr-defined]
+                # CA certs are never PKCS#7 encoded; stock's test of the purpose, unchanged.
+                if encoding == "x509_asn" and (trust is True or purpose.oid in trust) and cert not in held:
+                    certs.extend(cert)
+        except PermissionError:
+            warnings.warn("unable to enumerate Windows certificate store")  # stock's own warning
+        if certs:
+            context.load_verify_locations(cadata=certs)  # as stock does: through the context itself
+
+    stores = windows_stores(cls)
+    if stores:
+        stock_load_default_certs = cls.load_default_certs
+
+        def load_default_certs(self: ssl.SSLContext, purpose: Any = module.Purpose.SERVER_AUTH) -> None:
+            # The bundle first (our set_default_verify_paths). It holds the ROOT store's roots (the
+            # Rust core reads ROOT, AuthRoot, ... less Disallowed and less what may not
+            # authenticate servers), so ROOT is not read again: no root is parsed twice, and a
+            # root that Windows distrusts stays distrusted, which stock, blind to Disallowed, misses.
+            # The CA store, the intermediates that complete chains servers send incomplete, is
+            # loaded as stock does, less what the bundle holds and what Disallowed holds.
+            # When OpenSSL refused the bundle (the context is not widened), exactly stock.
+            # The bundle holds roots for server authentication: any other purpose is stock's.
+            bundle = _bundle.active()
+            if bundle is None or self.verify_mode == ssl.CERT_NONE or purpose != module.Purpose.SERVER_AUTH:
+                return stock_load_default_certs(self, purpose)
+            self.set_default_verify_paths()
+            if self not in _widened:
+                for storename in stores:
+                    load_store(self, storename, purpose, frozenset())
+                return None
+            try:
+                disallowed = frozenset(cert for cert, _, _ in module.enum_certificates("Disallowed"))  # type: ignore[attr-defined]
+            except PermissionError:
+                disallowed = frozenset()  # as unreadable to Windows' own chain engine
+            for storename in stores:
+                if storename != "ROOT":
+                    load_store(self, storename, purpose, bundle.ders | disallowed)
+            return None
+
+        undo.setattr(cls, "load_default_certs", load_default_certs)
 
     undo.setattr(cls, "__new__", staticmethod(new))
     undo.setattr(cls, "set_default_verify_paths", set_default_verify_paths)
