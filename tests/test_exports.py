@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from corptls._native import BUNDLE_MARK
 from tests.support.harness import DirectServers, Scenario, Stores
 from tests.support.pki import PKI
 from tests.support.store import NAMESPACE_FAILURE, StoreLayout, namespace_command, scrubbed_env
@@ -83,8 +84,10 @@ def sections(proc: subprocess.CompletedProcess[str]) -> dict[str, str]:
 
 
 def pem_ders(text: str) -> list[bytes]:
-    blocks = re.findall(r"-----BEGIN CERTIFICATE-----\n.*?\n-----END CERTIFICATE-----\n", text, re.S)
-    assert "".join(blocks) == text, "the bundle holds only PEM certificates, LF line endings"
+    mark, _, body = text.partition("\n")
+    assert mark == BUNDLE_MARK, "the bundle's first line marks it as corptls's"
+    blocks = re.findall(r"-----BEGIN CERTIFICATE-----\n.*?\n-----END CERTIFICATE-----\n", body, re.S)
+    assert "".join(blocks) == body, "then only PEM certificates, LF line endings"
     return [ssl.PEM_cert_to_DER_cert(b) for b in blocks]
 
 
@@ -376,6 +379,30 @@ echo "== roots"; "$PY" -c 'import corptls; print(len(corptls.roots()))'
     assert out["verify-os"].splitlines() == [f"{leaf}: OK", "rc=0"], proc
     assert "unable to get local issuer certificate" in out["verify-rogue"] and out["verify-rogue"].endswith("rc=2\n"), proc
     assert "unable to get local issuer certificate" in out["verify-certifi"] and out["verify-certifi"].endswith("rc=2\n"), proc
+
+
+def test_a_bundle_read_back_anywhere_is_never_a_source(stores: Stores, pki: PKI, tmp_path: Path) -> None:
+    """A bundle written while the corporate root was in the OS store, then named by SSL_CERT_FILE,
+    SSL_CERT_DIR and CORPTLS_EXTRA_CA_CERTS outside any cache directory: once the root has left
+    the store, corptls trusts it no more (its own cache directory is another one, too)."""
+    saved = tmp_path / "saved"
+    saved.mkdir()
+    wrote = in_store(f'"$PY" -m corptls bundle -o {saved}/corp-ca.pem && cp {saved}/corp-ca.pem {saved}/copy.crt',
+                     stores.corp, tmp_path)
+    assert wrote.returncode == 0, wrote
+    corp = der_of(pki.corp_root_pem)
+    assert corp in pem_ders((saved / "corp-ca.pem").read_text())
+    proc = in_store("""
+"$PY" -c '
+import json, corptls
+print(json.dumps([[r.der.hex(), r.sources] for r in corptls.roots()]))'
+""", stores.plain, tmp_path, env={"SSL_CERT_FILE": str(saved / "corp-ca.pem"), "SSL_CERT_DIR": str(saved),
+                                  "CORPTLS_EXTRA_CA_CERTS": str(saved / "copy.crt"),
+                                  "CORPTLS_CACHE_DIR": str(tmp_path / "other-cache")})
+    assert proc.returncode == 0 and proc.stderr == "", proc
+    roots = {bytes.fromhex(der): sources for der, sources in json.loads(proc.stdout)}
+    assert corp not in roots
+    assert not any({"SSL_CERT_FILE", "SSL_CERT_DIR", "CORPTLS_EXTRA_CA_CERTS"} & set(s) for s in roots.values())
 
 
 def test_bundle_extra_source_and_bad_source_name(stores: Stores, pki: PKI, tmp_path: Path) -> None:

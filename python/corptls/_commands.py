@@ -10,7 +10,7 @@ from typing import Dict, FrozenSet, List, Tuple
 
 import corptls
 
-from . import _exports
+from . import _exports, _native
 from ._autoload import say
 from ._files import write_atomically
 
@@ -59,7 +59,8 @@ def run_bundle(args: argparse.Namespace) -> int:
     if not chosen:
         say(f"corptls bundle: no roots from the sources {args.sources!r}; nothing written")
         return 1
-    pem = "".join(ssl.DER_cert_to_PEM_cert(r.der) for r in chosen)  # type: ignore[attr-defined]
+    # Marked as corptls's: read back through SSL_CERT_FILE & co. it is never a source of roots.
+    pem = _native.BUNDLE_MARK + "\n" + "".join(ssl.DER_cert_to_PEM_cert(r.der) for r in chosen)  # type: ignore[attr-defined]
     if args.output in (None, "-"):
         write_lf(pem)
     else:

@@ -157,7 +157,7 @@ def apply(module: ModuleType, undo: Undo) -> None:
             try:
                 disallowed = frozenset(cert for cert, _, _ in module.enum_certificates("Disallowed"))  # type: ignore[attr-defined]
             except PermissionError:
-                disallowed = frozenset()  # as unreadable to Windows' own chain engine
+                disallowed = frozenset()  # stock, too, only warns about a store it cannot read
             for storename in stores:
                 if storename != "ROOT":
                     load_store(self, storename, purpose, bundle.ders | disallowed)
