@@ -16,7 +16,8 @@ import pytest
 # importable however pytest is launched (plain `pytest`, from another cwd, ...).
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.support.harness import DirectServers, Scenario, Stores  # noqa: E402
+from tests.support import venvs  # noqa: E402
+from tests.support.harness import DirectServers, Scenario, Stores
 from tests.support.origin import OriginServer
 from tests.support.pki import ORIGIN_HOSTNAME, PKI
 from tests.support.proxy import InterceptingProxy
@@ -82,6 +83,15 @@ def stores(pki: PKI, tmp_path_factory: pytest.TempPathFactory) -> Stores:
     except StoreNamespaceError as exc:
         pytest.fail(f"OS-store namespace unavailable (tests need root + unshare + mount): {exc}", pytrace=False)
     return layouts
+
+
+@pytest.fixture(scope="session")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """corptls's wheel, built once per run from the work tree."""
+    try:
+        return venvs.build_wheel(tmp_path_factory.mktemp("wheel"))
+    except venvs.VenvError as exc:
+        pytest.fail(str(exc), pytrace=False)
 
 
 @pytest.fixture(scope="session")

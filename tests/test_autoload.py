@@ -122,14 +122,6 @@ Runner = Callable[..., "subprocess.CompletedProcess[str]"]
 # --------------------------------------------------------------------------- environments
 
 
-@pytest.fixture(scope="session")
-def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    try:
-        return venvs.build_wheel(tmp_path_factory.mktemp("wheel"))
-    except venvs.VenvError as exc:
-        pytest.fail(str(exc), pytrace=False)
-
-
 def _fresh(where: Path, wheel: Path) -> Venv:
     venv = venvs.create_venv(where)
     venvs.install_wheel(venv, wheel)
