@@ -120,6 +120,8 @@ fn read_file(source: &str, path: &Path, in_dir: bool, found: &mut Found) {
 /// one DER certificate (IT often hands out a single `.cer`/`.crt`). Other PEM kinds (keys, CRLs,
 /// OpenSSL's TRUSTED CERTIFICATE, whose distrust settings we could not honour) are not ours to read.
 pub fn parse(bytes: &[u8]) -> (Vec<Vec<u8>>, Vec<String>) {
+    // A UTF-8 byte order mark (Notepad's) hides the first BEGIN line; OpenSSL reads past it.
+    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
     let (mut certs, mut errors) = (Vec::new(), Vec::new());
     for item in CertificateDer::pem_slice_iter(bytes) {
         match item {

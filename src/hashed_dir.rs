@@ -32,60 +32,73 @@ pub fn holds(dir: &Path, hash: &str, der: &[u8]) -> bool {
     })
 }
 
-/// The subject hash as OpenSSL prints it (`%08lx`).
-pub fn subject_hash(name: &X509Name<'_>) -> String {
-    let mut canonical = Vec::new();
+/// The subject hash as OpenSSL prints it (`%08lx`); None when OpenSSL refuses the name (and so
+/// the whole certificate: one such root in a bundle makes OpenSSL refuse the bundle).
+pub fn subject_hash(name: &X509Name<'_>) -> Option<String> {
+    let (mut canonical, mut read) = (Vec::new(), Vec::new());
     for rdn in name.iter() {
-        let mut entries: Vec<Vec<u8>> = rdn
-            .iter()
-            .map(|atv| {
-                let mut entry = tlv(0x06, atv.attr_type().as_bytes());
-                entry.extend(canonical_value(atv.attr_value()));
-                tlv(0x30, &entry)
-            })
-            .collect();
+        let (mut entries, mut read_rdn) = (Vec::new(), Vec::new());
+        for atv in rdn.iter() {
+            let (oid, value) = (tlv(0x06, atv.attr_type().as_bytes()), atv.attr_value());
+            let mut entry = oid.clone();
+            entry.extend(canonical_value(value)?);
+            entries.push(tlv(0x30, &entry));
+            // canonical_value took only universal tags below 31, constructed only for SEQUENCE.
+            let identifier = value.header.tag().0 as u8 | if value.header.is_constructed() { 0x20 } else { 0 };
+            read_rdn.extend(tlv(0x30, &[oid, tlv(identifier, value.data)].concat()));
+        }
         entries.sort(); // DER orders the members of a SET OF
         canonical.extend(tlv(0x31, &entries.concat()));
+        read.extend(tlv(0x31, &read_rdn));
+    }
+    // x509-parser reads past what OpenSSL refuses: an attribute type not tagged as an OID, and
+    // an RDN it cannot parse, where it keeps the RDNs before and drops the rest. Then the name it
+    // read, written back as DER, is not the certificate's.
+    if tlv(0x30, &read) != name.as_raw() {
+        return None;
     }
     let digest = Sha1::digest(&canonical);
-    format!("{:08x}", u32::from_le_bytes([digest[0], digest[1], digest[2], digest[3]]))
+    Some(format!("{:08x}", u32::from_le_bytes([digest[0], digest[1], digest[2], digest[3]])))
 }
 
-fn canonical_value(value: &Any<'_>) -> Vec<u8> {
-    let text: Option<String> = match value.header.tag() {
-        Tag::Utf8String => Some(String::from_utf8_lossy(value.data).into_owned()),
-        // One byte per character; OpenSSL reads them as Latin-1.
-        Tag::PrintableString | Tag::Ia5String | Tag::VisibleString | Tag::T61String => {
-            Some(value.data.iter().map(|&b| char::from(b)).collect())
-        }
-        Tag::BmpString => Some(
-            char::decode_utf16(value.data.chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]])))
-                .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
-                .collect(),
-        ),
-        Tag::UniversalString => Some(
-            value
-                .data
-                .chunks_exact(4)
-                .map(|c| char::from_u32(u32::from_be_bytes([c[0], c[1], c[2], c[3]])).unwrap_or(char::REPLACEMENT_CHARACTER))
-                .collect(),
-        ),
-        _ => None,
-    };
-    match text {
-        Some(text) => tlv(0x0c, &fold(text.as_bytes())),
-        // Other types (NumericString, ...) are hashed as they are.
-        None => {
-            let class = match value.header.class() {
-                Class::Universal => 0x00,
-                Class::Application => 0x40,
-                Class::ContextSpecific => 0x80,
-                Class::Private => 0xc0,
-            };
-            let constructed = if value.header.is_constructed() { 0x20 } else { 0 };
-            tlv(class | constructed | (value.header.tag().0 as u8 & 0x1f), value.data)
-        }
+/// OpenSSL's canonical form of one value, or None where OpenSSL refuses it: a type outside its
+/// `B_ASN1_PRINTABLE` (VisibleString, UTCTime, OCTET STRING, a tagged value, ...), or a string
+/// it cannot convert to UTF-8 (bad UTF-8, a surrogate, an odd-length BMPString, ...).
+fn canonical_value(value: &Any<'_>) -> Option<Vec<u8>> {
+    let tag = value.header.tag();
+    if value.header.class() != Class::Universal || value.header.is_constructed() != (tag == Tag::Sequence) {
+        return None;
     }
+    let data = value.data;
+    let text: String = match tag {
+        Tag::Utf8String => std::str::from_utf8(data).ok()?.to_owned(),
+        // One byte per character; OpenSSL reads them as Latin-1.
+        Tag::PrintableString | Tag::Ia5String | Tag::T61String => data.iter().map(|&b| char::from(b)).collect(),
+        // UCS-2 and UCS-4: no surrogate pairs, no surrogates.
+        Tag::BmpString if data.len() % 2 == 0 => {
+            data.chunks_exact(2).map(|c| char::from_u32(u32::from(u16::from_be_bytes([c[0], c[1]])))).collect::<Option<_>>()?
+        }
+        Tag::UniversalString if data.len() % 4 == 0 => {
+            data.chunks_exact(4).map(|c| char::from_u32(u32::from_be_bytes([c[0], c[1], c[2], c[3]]))).collect::<Option<_>>()?
+        }
+        // Kept as they are, but OpenSSL clears a BIT STRING's unused bits (and of no bits, the count).
+        Tag::BitString => {
+            let (&unused, bits) = data.split_first()?;
+            let mut kept = if bits.is_empty() { vec![0] } else { data.to_vec() };
+            if unused > 7 {
+                return None;
+            }
+            if let Some(last) = kept.last_mut().filter(|_| !bits.is_empty()) {
+                *last &= 0xff << unused;
+            }
+            return Some(tlv(0x03, &kept));
+        }
+        Tag::Sequence => return Some(tlv(0x30, data)),
+        // NumericString and the types OpenSSL knows no name for (ObjectDescriptor, EXTERNAL, REAL, ...).
+        Tag(t @ (7 | 8 | 9 | 11 | 13 | 14 | 15 | 18 | 29)) => return Some(tlv(t as u8, data)),
+        _ => return None,
+    };
+    Some(tlv(0x0c, &fold(text.as_bytes())))
 }
 
 /// Trim, fold whitespace runs to one space, lowercase ASCII; other bytes pass unchanged.
@@ -145,7 +158,7 @@ mod tests {
             let pem = std::fs::read(&path).unwrap();
             let der = rustls_pki_types::CertificateDer::from_pem_slice(&pem).unwrap();
             let (_, cert) = X509Certificate::from_der(&der).unwrap();
-            assert_eq!(subject_hash(cert.subject()), hash, "{}", path.display());
+            assert_eq!(subject_hash(cert.subject()).as_deref(), Some(hash), "{}", path.display());
             checked += 1;
         }
         assert!(checked > 50, "only {checked} hash links found");

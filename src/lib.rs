@@ -10,6 +10,8 @@ mod safe_read;
 mod verify;
 mod x509;
 mod hashed_dir;
+#[cfg(test)]
+mod ingest_fuzz;
 
 use std::path::PathBuf;
 use std::time::Duration;

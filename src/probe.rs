@@ -33,11 +33,16 @@ pub struct Route<'a> {
     pub proxy_authorization: Option<&'a str>,
 }
 
+/// The longest timeout: a day. Beyond it a number is a typo, and where `Instant` overflows
+/// differs per platform (Windows' reaches far further than Linux's).
+const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 3600);
+
 /// The chain as presented, leaf first.
 pub fn capture(route: &Route<'_>, timeout: Duration) -> Result<Vec<Vec<u8>>, Failure> {
-    let deadline = Instant::now()
-        .checked_add(timeout)
-        .ok_or_else(|| Failure::Input(format!("timeout too large: {} s", timeout.as_secs())))?;
+    let deadline = Some(timeout)
+        .filter(|t| *t <= MAX_TIMEOUT)
+        .and_then(|t| Instant::now().checked_add(t))
+        .ok_or_else(|| Failure::Input(format!("timeout too large: {} s (at most a day)", timeout.as_secs())))?;
     let name = ServerName::try_from(route.host.to_owned())
         .map_err(|_| Failure::Input(format!("not a valid host name: {:?}", route.host)))?;
     let (via_host, via_port) = route.proxy.unwrap_or((route.host, route.port));

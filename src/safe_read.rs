@@ -42,7 +42,15 @@ fn open(path: &Path) -> io::Result<File> {
     OpenOptions::new().read(true).custom_flags(flags).open(path)
 }
 
-#[cfg(not(unix))]
+#[cfg(windows)]
+fn open(path: &Path) -> io::Result<File> {
+    use std::os::windows::fs::OpenOptionsExt;
+    // FILE_FLAG_BACKUP_SEMANTICS: a directory opens too (else "access denied"), and the handle's
+    // metadata then refuses it like anything else that is not a regular file.
+    OpenOptions::new().read(true).custom_flags(0x0200_0000).open(path)
+}
+
+#[cfg(not(any(unix, windows)))]
 fn open(path: &Path) -> io::Result<File> {
     OpenOptions::new().read(true).open(path)
 }

@@ -19,7 +19,6 @@ from .clients import PATCHES
 _lock = _thread.RLock()
 _undos: Dict[str, Undo] = {}
 _env_undo: Optional[Undo] = None  # the variables export_env set, while injected
-_injected = False
 
 
 def inject(*, extra_cas: "Optional[Iterable[str | os.PathLike[str]]]" = None, lazy: bool = False,
@@ -29,38 +28,35 @@ def inject(*, extra_cas: "Optional[Iterable[str | os.PathLike[str]]]" = None, la
     ``extra_cas=None`` keeps those of an earlier call; new ones re-apply every patch.
     Idempotent and thread-safe; does nothing when ``CORPTLS_DISABLE=1``. Applies at once to libraries already imported and to the
     others when they are imported. Verification is never weakened. Unless ``lazy``, the
-    store is read now, so a broken installation raises here rather than at first use.
+    store is read now, so a broken installation raises here rather than at first use. After a
+    failure (reported once) it widens nothing, until new ``extra_cas`` ask for a new bundle.
     With ``export_env``, ``os.environ`` also points child processes (curl, git, Node.js, uv,
     ...) at the bundle file: SSL_CERT_FILE, REQUESTS_CA_BUNDLE, NODE_EXTRA_CA_CERTS, ... (the
     list is ``corptls env``'s; the store is read at once, even when ``lazy``); extract()
     restores each previous value, or its absence.
     """
-    global _injected
     if os.environ.get("CORPTLS_DISABLE") == "1":  # the escape hatch wins over every caller
         return
     with _lock:
-        if extra_cas is not None and _bundle.configure(extra_cas) and _injected:
+        if extra_cas is not None and _bundle.configure(extra_cas) and _bundle.injected():
             extract()  # the patches hold the old bundle's path: apply them afresh
         if not lazy or export_env:
             _bundle.current()
         if export_env:
             _export_env()
-        if _injected:
+        if _bundle.injected():
             return
-        _bundle.set_active(True)
-        _injected = True
+        _bundle.set_injected(True)
         for name, target in PATCHES:
             _watch(name, target)
 
 
 def extract() -> None:
     """Undo inject(): every patched object gets its original back."""
-    global _injected
     with _lock:
-        if not _injected:
+        if not _bundle.injected():
             return
-        _bundle.set_active(False)
-        _injected = False
+        _bundle.set_injected(False)
         if _env_undo is not None:
             _env_undo.revert()
         for name, target in reversed(PATCHES):
@@ -71,17 +67,20 @@ def extract() -> None:
 
 
 def is_injected() -> bool:
-    return _injected
+    return _bundle.injected()
 
 
 def roots() -> List[object]:
-    """Every root of the bundle, each with ``subject``, ``sha256``, ``not_after`` and ``sources``."""
-    return list(_bundle.current().collection.roots)  # type: ignore[attr-defined]
+    """Every root of the bundle, each with ``subject``, ``sha256``, ``not_after`` and ``sources``;
+    none after a failure (corptls then trusts nothing beyond Python's defaults)."""
+    bundle = _bundle.current()
+    return list(bundle.collection.roots) if bundle is not None else []  # type: ignore[attr-defined]
 
 
 def bundle_path() -> Optional[str]:
-    """The bundle file (PEM), or None when no safe place could be written."""
-    return _bundle.current().path
+    """The bundle file (PEM), or None when no safe place could be written or after a failure."""
+    bundle = _bundle.current()
+    return bundle.path if bundle is not None else None
 
 
 def verify_chain(chain_der: Sequence[bytes], hostname: str) -> None:
@@ -100,7 +99,11 @@ def _export_env() -> None:
     global _env_undo
     from . import _exports
 
-    path = _bundle.current().path
+    bundle = _bundle.current()
+    if bundle is None:
+        warn(f"corptls: export_env: no variable was set: {_bundle.state()[1]}")
+        return
+    path = bundle.path
     if path is None:
         warn("corptls: export_env: the bundle exists in memory only, so no variable was set "
              "(set CORPTLS_CACHE_DIR to a directory only you can write)")
@@ -113,7 +116,7 @@ def _export_env() -> None:
 def _watch(name: str, target: str) -> None:
     def apply(module: object) -> None:
         with _lock:
-            if not _injected or name in _undos:
+            if not _bundle.injected() or name in _undos:
                 return
             undo = Undo()
             _undos[name] = undo

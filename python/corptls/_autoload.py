@@ -8,6 +8,11 @@ corptls imported, and inject() follows once that import is done. So start-up imp
 nothing of corptls, and ``ssl``, certifi and the native module are never imported here.
 Nothing here may stop Python from starting: every failure becomes one line on stderr
 (``CORPTLS_QUIET=1`` silences it) and the program runs as if corptls were absent.
+
+Under ``python -E`` and ``-I`` (which implies ``-E``) the environment must not switch anything on:
+``CORPTLS_AUTOLOAD=1`` is ignored there, and only an enabled hook (a file) starts corptls.
+``CORPTLS_DISABLE=1`` is obeyed even then: it only takes corptls's effect away, and it is the
+escape hatch when an enabled hook gets in the way.
 """
 
 import os
@@ -54,15 +59,16 @@ def hook_line(enabled: bool) -> str:
 
     names = tuple(target for _, target in PATCHES)
     boot = _BOOT.replace("NAMES", repr(names))
-    condition = (f"({enabled!r} or os.environ.get('CORPTLS_AUTOLOAD') == '1') and os.environ.get('CORPTLS_DISABLE') "
-                 "!= '1' and not hasattr(sys, '_corptls_autoload')")
+    # The same rule as start()'s, spelled out: the line must import nothing.
+    condition = (f"({enabled!r} or not sys.flags.ignore_environment and os.environ.get('CORPTLS_AUTOLOAD') == '1') "
+                 "and os.environ.get('CORPTLS_DISABLE') != '1' and not hasattr(sys, '_corptls_autoload')")
     return f"import os, sys; exec({boot!r}) if {condition} else None\n"
 
 
 def pth_text(enabled: bool) -> str:
     """The whole ``.pth`` file; the wheel ships ``pth_text(False)``."""
     return ("# corptls autoload: `corptls autoload enable|disable|status` switches it; "
-            "CORPTLS_AUTOLOAD=1 turns it on, CORPTLS_DISABLE=1 off.\n" + hook_line(enabled))
+            "CORPTLS_AUTOLOAD=1 turns it on (not under python -E or -I), CORPTLS_DISABLE=1 off.\n" + hook_line(enabled))
 
 
 START_TEXT = "# corptls autoload (PEP 829); the .pth beside it says whether it is enabled.\ncorptls._autoload:start\n"
@@ -128,7 +134,8 @@ def start() -> None:
     """PEP 829 entry point (Python 3.15+): the ``.pth`` beside it holds the enabled flag."""
     if os.environ.get("CORPTLS_DISABLE") == "1":
         return
-    if os.environ.get("CORPTLS_AUTOLOAD") == "1" or any(_enabled_in(d) for d in sys.path):
+    switched_on = not sys.flags.ignore_environment and os.environ.get("CORPTLS_AUTOLOAD") == "1"
+    if switched_on or any(_enabled_in(d) for d in sys.path):
         run()
 
 

@@ -3,6 +3,11 @@
 Collected once per process on first use (the Rust core does the certificate work),
 written to the per-user cache so path-based clients can use it, kept in memory
 when no safe place exists.
+
+One state, under one lock: *unset* (not collected yet), *ready* (collected), *failed* (the
+collection raised, or OpenSSL refused the roots). Failed is final: patched code acts stock,
+``roots()`` is empty, ``bundle_path()`` None, and nothing collects again, whoever asks. Only
+``configure()`` with other extra CAs, a new explicit request, makes it unset again.
 """
 
 from __future__ import annotations
@@ -17,12 +22,39 @@ if TYPE_CHECKING:
 from ._autoload import FIX
 from ._warnings import warn
 
+UNSET, READY, FAILED = "unset", "ready", "failed"
+
+
+class Files:
+    """Files (or directories) known by identity: the exact name given, or the device and inode
+    the name had when recorded. Never ``realpath``: a name swapped for a symlink is not the file."""
+
+    def __init__(self, names: Iterable[str] = ()) -> None:
+        self.names: FrozenSet[str] = frozenset()
+        self.ids: FrozenSet[Tuple[int, int]] = frozenset()
+        for name in names:
+            self.add(name)
+
+    def add(self, name: str) -> None:
+        """Record ``name``, and the file it names now."""
+        found = _file_id(name)
+        self.names |= {name}
+        if found is not None:
+            self.ids |= {found}
+
+    def holds(self, path: object) -> bool:
+        try:
+            name = os.fsdecode(os.fspath(path))  # type: ignore[call-overload]
+        except TypeError:  # not a path at all: stock's to refuse
+            return False
+        return name in self.names or _file_id(name) in self.ids
+
 
 class Bundle:
     """One collection of roots, and how to recognise default trust."""
 
-    def __init__(self, collection: object, path: Optional[str], default_files: FrozenSet[str],
-                 default_dirs: FrozenSet[str], capath: Optional[str]) -> None:
+    def __init__(self, collection: object, path: Optional[str], default_files: Files, default_dirs: Files,
+                 capath: Optional[str]) -> None:
         self.collection = collection
         # What a context loads: OpenSSL's default directory, searched lazily (free), and up
         # front only the roots that directory does not hold. Loading every root eagerly
@@ -35,44 +67,50 @@ class Bundle:
         self.default_dirs = default_dirs
         roots = collection.roots  # type: ignore[attr-defined]
         self.ders: FrozenSet[bytes] = frozenset(r.der for r in roots)  # every root, as DER
-        # The CA sets a stock context holds after loading certifi's or OpenSSL's default file.
-        # Not SSL_CERT_FILE's: a user's choice, often one private root a program may pin too.
-        self.default_sets = tuple(
-            frozenset(r.der for r in roots if label in r.sources) for label in ("certifi", "openssl-file")
-        )
+        # The CA set a stock context holds after loading certifi's file. Not OpenSSL's default
+        # file's: after the fact it cannot be told from a pinned copy of that file (in a container
+        # often one private root), nor can SSL_CERT_FILE's.
+        self.certifi_set = frozenset(r.der for r in roots if "certifi" in r.sources)
 
-    def is_default_file(self, path: "str | os.PathLike[str]") -> bool:
-        return _real(path) in self.default_files
+    def is_default_file(self, path: object) -> bool:
+        return self.default_files.holds(path)
 
-    def is_default_dir(self, path: "str | os.PathLike[str]") -> bool:
-        return _real(path) in self.default_dirs
+    def is_default_dir(self, path: object) -> bool:
+        return self.default_dirs.holds(path)
 
-    def holds_default_trust(self, ca_ders: List[bytes]) -> bool:
-        """True when a context's CA list is exactly one default-trust file's."""
-        loaded = frozenset(ca_ders)
-        return bool(loaded) and loaded in self.default_sets
+    def holds_certifi_set(self, ca_ders: List[bytes]) -> bool:
+        """True when a context's CA list is exactly certifi's."""
+        return bool(ca_ders) and frozenset(ca_ders) == self.certifi_set
 
 
 _lock = _thread.allocate_lock()
-_bundle: Optional[Bundle] = None
+# (state, the bundle while ready, the reason while failed): one tuple, so that a reader without
+# the lock never sees half a change.
+_now: Tuple[str, Optional[Bundle], str] = (UNSET, None, "")
 _extra: Tuple[str, ...] = ()
-_failed = False
+_handed_out = Files()  # every bundle file this process wrote: never read back, whatever the state
+_injected = False  # the one record of inject(): patched code widens only while it is set
 
 
 def configure(extra: Iterable["str | os.PathLike[str]"]) -> bool:
-    """Set the caller's extra CA paths; True when they changed (the bundle is collected again)."""
-    global _bundle, _extra, _failed
+    """Set the caller's extra CA paths; True when they changed: the bundle is collected again,
+    also after a failure (a new explicit request)."""
+    global _now, _extra
     extra_paths = tuple(os.fspath(p) for p in extra)
     with _lock:
         if extra_paths == _extra:
             return False
-        _extra, _bundle, _failed = extra_paths, None, False
+        _extra, _now = extra_paths, (UNSET, None, "")
         return True
 
 
-def current() -> Bundle:
-    """The bundle, collected on first call. Raises when the native core cannot run."""
-    global _bundle
+def current() -> Optional[Bundle]:
+    """The bundle, collected on first call; None once failed. Raises when the native core cannot
+    run (the caller asked: it is told, and the next caller asks again)."""
+    global _now
+    state, bundle, _ = _now
+    if state != UNSET:
+        return bundle
     # Imported before the lock: importing ssl runs corptls's own import hooks, which may
     # come back here (autoload handing over to inject()).
     import ssl  # noqa: F401
@@ -80,20 +118,20 @@ def current() -> Bundle:
     from . import _native  # noqa: F401
 
     with _lock:
-        if _bundle is None:
-            _bundle = _collect(_extra)
-        return _bundle
+        if _now[0] == UNSET:
+            bundle = _collect(_extra)
+            if bundle.path is not None:  # recorded before any client is handed the path
+                _handed_out.add(bundle.path)
+            _now = (READY, bundle, "")
+        return _now[1]
 
 
 def usable() -> Optional[Bundle]:
-    """The bundle, or None after warning once when it cannot be built: callers then act stock."""
-    if _bundle is not None:
-        return _bundle
-    if _failed:
-        return None
+    """The bundle, or None: callers then act stock. A collection that raises fails the state
+    (with one warning), as patched code must never raise into the program."""
     try:
         return current()
-    except BaseException as exc:  # a Rust panic is a BaseException; never break the caller
+    except BaseException as exc:  # a Rust panic is a BaseException too
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
             raise
         fail(f"cannot read the trust store ({exc!r})")
@@ -102,10 +140,42 @@ def usable() -> Optional[Bundle]:
 
 def fail(reason: str) -> None:
     """Stop widening for this process, saying why once: every patched call then acts stock."""
-    global _bundle, _failed
-    if not _failed:
-        _bundle, _failed = None, True
-        warn(f"corptls: {reason}; Python's default trust is used. {FIX}")
+    global _now
+    with _lock:
+        if _now[0] == FAILED:
+            return
+        _now = (FAILED, None, reason)
+    warn(f"corptls: {reason}; Python's default trust is used. {FIX}")
+
+
+def state() -> Tuple[str, str]:
+    """(``"unset"``, ``"ready"`` or ``"failed"``, the reason when failed)."""
+    return _now[0], _now[2]
+
+
+def is_handed_out(path: object) -> bool:
+    """A bundle file of this process: by its exact name, or by the device and inode it was written as."""
+    return _handed_out.holds(path)
+
+
+def set_injected(on: bool) -> None:
+    global _injected
+    _injected = on
+
+
+def injected() -> bool:
+    return _injected
+
+
+def active() -> Optional[Bundle]:
+    """The bundle while injected; None otherwise, so patched code behaves stock."""
+    return usable() if _injected else None
+
+
+def where() -> Optional[str]:
+    """The bundle file while injected; else (or when only in memory) certifi's own file."""
+    bundle = active()
+    return bundle.path if bundle is not None and bundle.path else certifi_file()
 
 
 def certifi_file() -> Optional[str]:
@@ -119,8 +189,12 @@ def certifi_file() -> Optional[str]:
     return path if os.path.isfile(path) else None
 
 
-def _real(path: "str | os.PathLike[str]") -> str:
-    return os.path.realpath(os.fspath(path))
+def _file_id(path: str) -> Optional[Tuple[int, int]]:
+    try:
+        stat = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return stat.st_dev, stat.st_ino
 
 
 def _collect(extra: Tuple[str, ...]) -> Bundle:
@@ -136,14 +210,13 @@ def _collect(extra: Tuple[str, ...]) -> Bundle:
         # A file's problem: say what to do with it. A variable's message names its own fix.
         fix = ". Fix: repair or remove it; the other roots are in use" if ":" in source else ""
         warn(f"corptls: {source}: {message}{fix}")
-    files = [certifi, defaults.openssl_cafile, os.environ.get("SSL_CERT_FILE")]
-    dirs = [defaults.openssl_capath, *os.environ.get("SSL_CERT_DIR", "").split(os.pathsep)]
-    path = _store(collection.pem)
+    # Default trust by path: certifi's file and OpenSSL's compiled-in default file and directory.
+    # Not SSL_CERT_FILE / SSL_CERT_DIR: a program loading them chose them, like any other path.
     return Bundle(
         collection,
-        path,
-        frozenset(_real(f) for f in [*files, path] if f),
-        frozenset(_real(d) for d in dirs if d),
+        _store(collection.pem),
+        Files([f for f in (certifi, defaults.openssl_cafile) if f]),
+        Files([defaults.openssl_capath] if defaults.openssl_capath else []),
         defaults.capath,
     )
 
@@ -162,22 +235,3 @@ def _store(pem: str) -> Optional[str]:
     warn(f"corptls: cannot write the bundle file: {reason}; using the roots in memory, "
          "so certifi.where() keeps certifi's own file")
     return None
-
-
-_active = False
-
-
-def set_active(on: bool) -> None:
-    global _active
-    _active = on
-
-
-def active() -> Optional[Bundle]:
-    """The bundle while injected; None otherwise, so patched code behaves stock."""
-    return usable() if _active else None
-
-
-def where() -> Optional[str]:
-    """The bundle file while injected; else (or when only in memory) certifi's own file."""
-    bundle = active()
-    return bundle.path if bundle is not None and bundle.path else certifi_file()

@@ -3,11 +3,32 @@
 from __future__ import annotations
 
 import argparse
-from typing import List, Optional
+from typing import List, NoReturn, Optional
 
 import corptls
 
 from . import _commands, _doctor, _switch
+
+#: The longest --timeout: beyond it a number is a typo, and socket and time APIs overflow.
+MAX_TIMEOUT = 3600.0
+
+
+class _Parser(argparse.ArgumentParser):
+    """A usage error is one line on stderr (and exit code 2), never the usage dump."""
+
+    def error(self, message: str) -> NoReturn:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def _seconds(text: str) -> float:
+    """``--timeout``: seconds, more than 0 and at most MAX_TIMEOUT (NaN, inf and garbage refused)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 < value <= MAX_TIMEOUT:  # NaN fails too
+        raise argparse.ArgumentTypeError(f"{text!r} seconds: give more than 0 and at most {MAX_TIMEOUT:g}")
+    return value
 
 
 def _autoload(args: argparse.Namespace) -> int:
@@ -22,7 +43,7 @@ def _autoload(args: argparse.Namespace) -> int:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="corptls", description="Trust the OS certificate store in Python.")
+    parser = _Parser(prog="corptls", description="Trust the OS certificate store in Python.")
     parser.set_defaults(run=lambda a: _doctor.run(None, False, 10.0))  # no command: the diagnosis
     commands = parser.add_subparsers(title="commands")
     autoload = commands.add_parser("autoload", help="switch corptls on at every interpreter start")
@@ -35,7 +56,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     doctor = commands.add_parser("doctor", help="diagnose TLS here, or the connection to one URL")
     doctor.add_argument("url", nargs="?", help="https://host[:port]: capture and judge the chain presented")
     doctor.add_argument("--json", action="store_true", help="machine-readable output")
-    doctor.add_argument("--timeout", type=float, default=10.0, help="seconds for the whole check (default 10)")
+    doctor.add_argument("--timeout", type=_seconds, default=10.0,
+                        help=f"seconds for the whole check, at most {MAX_TIMEOUT:g} (default 10)")
     doctor.set_defaults(run=lambda a: _doctor.run(a.url, a.json, a.timeout))
     args = parser.parse_args(argv)
     return int(args.run(args))

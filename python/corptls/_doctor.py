@@ -4,7 +4,8 @@ Without a URL: versions, autoload, the roots per source with their problems, and
 environment setting that affects TLS, flagging those that weaken or break verification.
 With a URL: the chain the network presents (captured by the Rust core, through the proxy the
 clients would use), three verdicts (certifi, the OS, corptls), TLS interception, and Python
-3.13's strict verification. Every network step is bounded by ``timeout``.
+3.13's strict verification. ``timeout`` bounds the whole check: one deadline over every step.
+No output holds a credential: proxy URLs are masked (``_masks``).
 """
 
 from __future__ import annotations
@@ -15,14 +16,15 @@ import os
 import platform
 import re
 import ssl
+import threading
 import time
 import urllib.parse
 import urllib.request
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import corptls
 
-from . import _bundle, _exports, _native, _switch
+from . import _bundle, _exports, _masks, _native, _switch
 from ._autoload import say
 
 Finding = Dict[str, str]
@@ -46,21 +48,21 @@ _OFF = ("0", "false", "no", "off")
 def environment() -> Dict[str, Any]:
     """The report without a URL."""
     bundle = _bundle.current()
-    roots = bundle.collection.roots  # type: ignore[attr-defined]
     per_source: Dict[str, Dict[str, Any]] = {}
-    for root in roots:
-        for source in root.sources:
+    for root in corptls.roots():
+        for source in root.sources:  # type: ignore[attr-defined]
             per_source.setdefault(source, {"roots": 0, "problems": []})["roots"] += 1
-    for source, message in bundle.collection.problems:  # type: ignore[attr-defined]
+    for source, message in bundle.collection.problems if bundle else ():  # type: ignore[attr-defined]
         label = source.split(":", 1)[0]
         per_source.setdefault(label, {"roots": 0, "problems": []})["problems"].append(f"{source}: {message}")
     return {
         "versions": {"python": platform.python_version(), "openssl": ssl.OPENSSL_VERSION,
                      "corptls": corptls.__version__, "platform": platform.platform()},
         "autoload": _switch.status(False),
-        "bundle": bundle.path,
+        "bundle": bundle and bundle.path,
         "sources": per_source,
-        "settings": {name: os.environ[name] for name in sorted(_tls_variables()) if name in os.environ},
+        "settings": {name: _masks.setting(name, os.environ[name]) for name in sorted(_tls_variables())
+                     if name in os.environ},
         "findings": settings_findings(os.environ),
     }
 
@@ -69,8 +71,8 @@ def _tls_variables() -> List[str]:
     return [name for name, _ in _exports.PATH_VARIABLES] + [name for name, _ in _exports.SWITCHES] + [
         "SSL_CERT_DIR", "PYTHONHTTPSVERIFY", "SSL_VERIFY", "NODE_TLS_REJECT_UNAUTHORIZED", "GIT_SSL_NO_VERIFY",
         "PIP_TRUSTED_HOST", "UV_INSECURE_HOST", "UV_NATIVE_TLS", "HTTPS_PROXY", "https_proxy", "HTTP_PROXY",
-        "http_proxy", "NO_PROXY", "no_proxy", "CORPTLS_EXTRA_CA_CERTS", "CORPTLS_AUTOLOAD", "CORPTLS_DISABLE",
-        "CORPTLS_CACHE_DIR",
+        "http_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy", "CORPTLS_EXTRA_CA_CERTS", "CORPTLS_AUTOLOAD",
+        "CORPTLS_DISABLE", "CORPTLS_CACHE_DIR",
     ]
 
 
@@ -118,7 +120,13 @@ def settings_findings(env: "os._Environ[str] | Dict[str, str]") -> List[Finding]
 
 
 def url_report(url: str, timeout: float) -> Dict[str, Any]:
-    """The report for one URL. Raises ValueError for a URL that is not https://host[:port]."""
+    """The report for one URL, within ``timeout`` seconds in all. Raises ValueError for a URL that
+    is not https://host[:port]."""
+    deadline = time.monotonic() + timeout
+
+    def left() -> float:  # what remains of the whole check; a socket timeout of 0 would not block
+        return max(0.001, deadline - time.monotonic())
+
     host, port = _parse(url)
     report: Dict[str, Any] = {"url": f"https://{host}:{port}/", "proxy": None}
     try:
@@ -127,10 +135,9 @@ def url_report(url: str, timeout: float) -> Dict[str, Any]:
         report["error"] = str(exc)
         return report
     report["proxy"] = proxy and proxy["url"]
-    started = time.monotonic()
     try:
         chain = _native.capture_chain(host, port, proxy and (proxy["host"], proxy["port"]),
-                                      proxy and proxy["auth"], timeout)
+                                      proxy and proxy["auth"], left())
     except OSError as exc:  # a ValueError (invalid host name) is a bad URL: run() exits 2
         report["error"] = _one_line(exc, proxy, timeout)
         return report
@@ -141,17 +148,15 @@ def url_report(url: str, timeout: float) -> Dict[str, Any]:
         return report
     report["chain"] = [{"subject": i.subject, "issuer": i.issuer, "not_before": _date(i.not_before),
                         "not_after": _date(i.not_after), "sha256": i.sha256} for i in infos]
-
-    def left() -> float:  # what remains of the whole check, for each handshake in turn
-        return max(1.0, timeout - (time.monotonic() - started))
-
     certifi_pem = _read(_bundle.certifi_file())
-    report["verdicts"] = {
-        "certifi": _handshake(host, port, proxy, _context(cadata=certifi_pem), left()) if certifi_pem
-        else "certifi is not installed",
-        "os": _os_verdict(chain, host),
-        "corptls": _handshake(host, port, proxy, _corptls_context(), left()),
-    }
+    certifi = _context(cadata=certifi_pem) if certifi_pem else None
+    injected = _corptls_context()  # made here: inject() and extract() are not for the threads below
+    report["verdicts"] = _by_deadline(deadline, timeout, {
+        "certifi": (lambda: _handshake(host, port, proxy, certifi, left())) if certifi
+        else (lambda: "certifi is not installed"),
+        "os": lambda: _os_verdict(chain, host),
+        "corptls": lambda: _handshake(host, port, proxy, injected, left()),
+    })
     report["trusted"] = report["verdicts"]["corptls"] is None
     anchor = _anchor(chain, infos)
     report["interception"] = _interception(report["verdicts"], anchor, infos)
@@ -191,6 +196,28 @@ def _proxy_for(host: str) -> Optional[Dict[str, Any]]:
         auth = "Basic " + base64.b64encode(token.encode()).decode()
     return {"url": f"{parts.scheme}://{parts.hostname}:{parts.port or 80}", "host": parts.hostname,
             "port": parts.port or 80, "auth": auth}
+
+
+def _by_deadline(deadline: float, timeout: float,
+                 checks: Dict[str, Callable[[], Optional[str]]]) -> Dict[str, Optional[str]]:
+    """Every verdict at once, each on a thread of its own; one still running at the deadline is
+    "no verdict" and its thread is left behind (a daemon): a socket timeout bounds each read
+    only, and a peer that drips a byte at a time never lets it fire."""
+    verdicts: Dict[str, Optional[str]] = {}
+
+    def run(name: str, check: Callable[[], Optional[str]]) -> None:
+        try:
+            verdicts[name] = check()
+        except Exception as exc:  # one line in the report, never a thread's traceback
+            verdicts[name] = f"no verdict: {exc!r}"
+
+    threads = [threading.Thread(target=run, args=item, daemon=True) for item in checks.items()]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    late = f"no verdict: timed out after {timeout:g}s"
+    return {name: verdicts[name] if name in verdicts else late for name in checks}
 
 
 def _one_line(exc: BaseException, proxy: Optional[Dict[str, Any]], timeout: float) -> str:
@@ -248,14 +275,14 @@ def _anchor(chain: List[bytes], infos: List[Any]) -> Optional[Any]:
     """The root the chain ends in: its last certificate if self-issued, else a root of the bundle."""
     if infos[-1].self_issued:
         return infos[-1]
-    for root in _bundle.current().collection.roots:  # type: ignore[attr-defined]
-        if root.subject == infos[-1].issuer:
-            return _native.inspect(root.der)
+    for root in corptls.roots():
+        if root.subject == infos[-1].issuer:  # type: ignore[attr-defined]
+            return _native.inspect(root.der)  # type: ignore[attr-defined]
     return None
 
 
 def _interception(verdicts: Dict[str, Optional[str]], anchor: Optional[Any], infos: List[Any]) -> Dict[str, Any]:
-    roots = _bundle.current().collection.roots  # type: ignore[attr-defined]
+    roots: List[Any] = corptls.roots()
     certifi_ders = {r.sha256 for r in roots if "certifi" in r.sources}
     public = verdicts["certifi"] is None or (anchor is not None and anchor.sha256 in certifi_ders)
     names = " ".join([i.issuer for i in infos] + ([anchor.subject] if anchor else [])).lower()
@@ -293,9 +320,9 @@ def run(url: Optional[str], as_json: bool, timeout: float) -> int:
     import json
 
     try:
-        report = url_report(url, timeout) if url else environment()
+        report = _masks.report(url_report(url, timeout) if url else environment())
     except ValueError as exc:
-        say(f"corptls doctor: {exc}")
+        say(_masks.masked(f"corptls doctor: {exc}"))
         return 2
     if url:
         status = 0 if report.get("trusted") else 1

@@ -30,7 +30,9 @@ def write_atomically(path: str, data: bytes, mode: Optional[int] = 0o644) -> Non
             mode = os.stat(path).st_mode & 0o7777
         except OSError:
             mode = 0o644
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.corptls-", suffix=".tmp", dir=directory)
+    # No leading dot: Wine marks such a file hidden, the mark survives the rename, and site skips
+    # a hidden .pth.
+    fd, tmp = tempfile.mkstemp(prefix=f"{os.path.basename(path)}.corptls-", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)

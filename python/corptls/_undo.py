@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 TYPE_CHECKING = False  # not `typing`: its import costs ~15 ms, start-up must not pay it
 if TYPE_CHECKING:
     from typing import Any, Callable, List, Optional
@@ -30,6 +32,14 @@ class Undo:
 
         setattr(obj, name, value)
         self._steps.append(restore)
+
+    def rebind(self, package: str, name: str, original: Any, value: Any) -> None:
+        """``setattr`` in every loaded module of ``package`` whose ``name`` is ``original``: a
+        function imported by name (``from ._ssl import default_ssl_context``) lives on in each importer."""
+        for module_name, module in list(sys.modules.items()):
+            if (module_name == package or module_name.startswith(package + ".")) and \
+                    getattr(module, "__dict__", {}).get(name) is original:
+                self.setattr(module, name, value)
 
     def call(self, action: Callable[[], None]) -> None:
         """Run ``action`` on revert."""

@@ -8,6 +8,9 @@
   FaultServer("chain-once")  presents a real TLS chain to the first connection only; later
                              connections are accepted and never answered (a stall after the
                              chain was captured, so only the verdict handshakes hang)
+  FaultServer("drip")        an HTTP proxy: the first CONNECT gets 200 and a real TLS chain; every
+                             later one gets its answer one byte per DRIP_PAUSE seconds for half an
+                             hour (so a per-read socket timeout never fires)
   SilentDNS()                a UDP "name server" (port 53 on a loopback address) that never answers
 """
 
@@ -23,12 +26,15 @@ from typing import Literal
 
 from .listener import Listener
 
-Behaviour = Literal["silent", "garbage", "close", "forbidden", "chain-once"]
+Behaviour = Literal["silent", "garbage", "close", "forbidden", "chain-once", "drip"]
 
 GARBAGE = b"SSH-2.0-NotTLS this is not a TLS server\r\n" + bytes(range(256))
 FORBIDDEN = (b"HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nContent-Length: 25\r\n"
              b"Connection: close\r\n\r\nblocked by policy (test)\n")
 _HOLD = 30.0  # how long silent connections stay open; far beyond any doctor --timeout in the tests
+DRIP_PAUSE = 0.5
+#: What "drip" sends a later CONNECT, a byte at a time: a status line, then one endless header.
+DRIP = b"HTTP/1.1 200 Connection established\r\nX-Drip: " + b"a" * 4096
 
 
 def closed_port() -> tuple[socket.socket, int]:
@@ -44,8 +50,8 @@ class FaultServer(Listener):
 
     def __init__(self, behaviour: Behaviour, ssl_context: ssl.SSLContext | None = None) -> None:
         super().__init__()
-        if (behaviour == "chain-once") != (ssl_context is not None):
-            raise ValueError("an ssl_context is needed for (and only for) 'chain-once'")
+        if (behaviour in ("chain-once", "drip")) != (ssl_context is not None):
+            raise ValueError("an ssl_context is needed for (and only for) 'chain-once' and 'drip'")
         self.behaviour = behaviour
         self.ssl_context = ssl_context
         self.accepted = 0
@@ -73,22 +79,43 @@ class FaultServer(Listener):
             conn.recv(1024)  # the ClientHello (or CONNECT): answer it with nonsense
             conn.sendall(GARBAGE)
         elif self.behaviour == "forbidden":
-            head = b""
-            while not head.endswith(b"\r\n\r\n") and len(head) < 16384:
-                byte = conn.recv(1)
-                if not byte:
+            if self._read_head(conn):
+                conn.sendall(FORBIDDEN)
+        elif self.behaviour == "drip":
+            if not self._read_head(conn):
+                return
+            if first:
+                conn.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                self._present_chain(conn)
+                return
+            for byte in DRIP:
+                if self._stopped.wait(DRIP_PAUSE):
                     return
-                head += byte
-            with self._lock:
-                self.requests[head.split(b"\r\n", 1)[0].decode("latin-1")] += 1
-            conn.sendall(FORBIDDEN)
-        elif self.behaviour == "chain-once" and first and self.ssl_context is not None:
-            try:
-                self.ssl_context.wrap_socket(conn, server_side=True).close()
-            except ssl.SSLError:
-                pass  # the capture aborts the handshake once it has the chain
+                conn.sendall(bytes([byte]))
+        elif self.behaviour == "chain-once" and first:
+            self._present_chain(conn)
         else:  # "silent", and "chain-once" after the first connection
             self._stopped.wait(_HOLD)
+
+    def _present_chain(self, conn: socket.socket) -> None:
+        assert self.ssl_context is not None
+        try:
+            self.ssl_context.wrap_socket(conn, server_side=True).close()
+        except ssl.SSLError:
+            pass  # the capture aborts the handshake once it has the chain
+
+    def _read_head(self, conn: socket.socket) -> bool:
+        """Read a request head byte by byte (nothing after it is consumed) and count its first line;
+        False when the client left first."""
+        head = b""
+        while not head.endswith(b"\r\n\r\n") and len(head) < 16384:
+            byte = conn.recv(1)
+            if not byte:
+                return False
+            head += byte
+        with self._lock:
+            self.requests[head.split(b"\r\n", 1)[0].decode("latin-1")] += 1
+        return True
 
 
 class SilentDNS:

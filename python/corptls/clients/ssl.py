@@ -6,20 +6,26 @@ up front only the roots that directory lacks (see ``_bundle.Bundle``).
 - ``set_default_verify_paths`` (behind ``load_default_certs``, ``create_default_context()``,
   urllib, http.client, aiohttp) loads the bundle *instead of* OpenSSL's default paths: the
   bundle holds them, and loading roots twice costs a second parse.
-- ``load_verify_locations`` given a default-trust file (certifi's, OpenSSL's default,
-  ``SSL_CERT_FILE``, the bundle file) loads the bundle instead; a default directory gets
-  the bundle added.
-  Any other file or directory is the owner's pinned choice and is left alone.
-- ``wrap_socket`` / ``wrap_bio``: a client context built before ``inject()`` (``__new__`` marks
-  those made after) whose CAs are exactly certifi's or OpenSSL's default file's gets the bundle
-  at its first handshake.
+- ``load_verify_locations`` given a default-trust file (certifi's, OpenSSL's compiled-in default)
+  loads the bundle instead; OpenSSL's default directory gets the bundle added. A file is known by
+  its exact name or its device and inode, never by ``realpath``. Any other file or directory is
+  the owner's pinned choice and is left alone, ``$SSL_CERT_FILE`` and ``$SSL_CERT_DIR`` included
+  (the user's choice; the clients that read them only to build their default context are
+  handled in ``clients/httpx.py``, ``clients/httpcore2.py`` and ``clients/litellm.py``).
+- A bundle file corptls wrote is never read back (someone may have swapped it): loading it loads
+  the bundle from memory, or, when corptls has failed, certifi's file, what the path stood for.
+- ``wrap_socket`` / ``wrap_bio``: at its first handshake a client context gets the bundle when it
+  holds default trust. After the fact a CA list cannot tell OpenSSL's default file from a pinned
+  copy of it, so this is decided by what corptls saw: a context whose default paths were loaded
+  while this patch was in place (stock then: it did not verify yet, or corptls had failed), or,
+  for a context made before the patch (``__new__`` marks those made after), certifi's exact set.
 - Windows only, ``load_default_certs``: stock loads the system stores ``CA`` and ``ROOT`` itself
   (``ssl.enum_certificates``) before ``set_default_verify_paths``; the bundle already holds the
   ROOT store's roots (less ``Disallowed``), so ROOT is not read again, and from ``CA`` only what
   neither the bundle nor ``Disallowed`` holds is loaded (see ``windows_stores``).
 
 Verification settings (``verify_mode``, ``check_hostname``, ``verify_flags``) are never touched;
-a context with ``CERT_NONE`` is left stock.
+a context with ``CERT_NONE`` is left stock (but for a bundle file it loads: never read from disk).
 """
 
 from __future__ import annotations
@@ -39,6 +45,8 @@ from .._undo import Undo
 
 
 _widened: "weakref.WeakSet[ssl.SSLContext]" = weakref.WeakSet()
+# Contexts that loaded the default paths stock while patched: they asked for default trust.
+_defaulted: "weakref.WeakSet[ssl.SSLContext]" = weakref.WeakSet()
 
 
 def is_widened(context: Any) -> bool:
@@ -54,12 +62,13 @@ def windows_stores(cls: type) -> Tuple[str, ...]:
 
 def apply(module: ModuleType, undo: Undo) -> None:
     cls = module.SSLContext
-    stock_new = vars(cls)["__new__"]
+    # gevent.monkey.patch_all() / eventlet.monkey_patch() put a subclass here, without a __new__ of its own.
+    stock_new = next(vars(c)["__new__"] for c in cls.__mro__ if "__new__" in vars(c))
     stock_default_paths = cls.set_default_verify_paths
     stock_load_locations = cls.load_verify_locations
     stock_wrap_socket = cls.wrap_socket
     stock_wrap_bio = cls.wrap_bio
-    born: "weakref.WeakSet[ssl.SSLContext]" = weakref.WeakSet()  # made while patched: never upgraded
+    born: "weakref.WeakSet[ssl.SSLContext]" = weakref.WeakSet()  # made while patched: no set comparison
     checked: "weakref.WeakSet[ssl.SSLContext]" = weakref.WeakSet()
 
     def load_bundle(context: ssl.SSLContext, bundle: _bundle.Bundle) -> bool:
@@ -84,29 +93,35 @@ def apply(module: ModuleType, undo: Undo) -> None:
         bundle = _bundle.active()
         if bundle is None or self.verify_mode == ssl.CERT_NONE or not load_bundle(self, bundle):
             stock_default_paths(self)
+            _defaulted.add(self)
 
     def load_verify_locations(self: ssl.SSLContext, cafile: Any = None, capath: Any = None,
                               cadata: Any = None) -> None:
+        asked = cafile is not None or capath is not None or cadata is not None
         bundle = _bundle.active()
-        if bundle is not None and self.verify_mode != ssl.CERT_NONE:
+        if cafile is not None and _bundle.is_handed_out(cafile):
+            # Whatever the context's verify mode: the file itself is never read.
+            cafile = None if bundle is not None and load_bundle(self, bundle) else _bundle.certifi_file()
+        elif bundle is not None and self.verify_mode != ssl.CERT_NONE:
             if cafile is not None and bundle.is_default_file(cafile):
                 if load_bundle(self, bundle):
                     cafile = None
             elif capath is not None and bundle.is_default_dir(capath):
                 load_bundle(self, bundle)
-            if cafile is None and capath is None and cadata is None:
-                return None
+        if asked and cafile is None and capath is None and cadata is None:
+            return None  # all of it came from memory (stock would refuse a call without arguments)
         return stock_load_locations(self, cafile, capath, cadata)
 
     def upgrade(context: ssl.SSLContext) -> None:
-        """A context made before inject(), holding exactly one default-trust file, gets the bundle."""
-        if context in born or context in checked:
+        """A context holding default trust by what corptls saw (see the module doc) gets the bundle."""
+        if context in checked:
             return
         checked.add(context)
         if context.verify_mode == ssl.CERT_NONE or context in _widened:
             return
         bundle = _bundle.active()
-        if bundle is not None and bundle.holds_default_trust(context.get_ca_certs(binary_form=True)):
+        if bundle is not None and (context in _defaulted or context not in born and bundle.holds_certifi_set(
+                context.get_ca_certs(binary_form=True))):
             load_bundle(context, bundle)
 
     def wrap_socket(self: ssl.SSLContext, sock: Any, server_side: bool = False, *args: Any, **kwargs: Any) -> Any:
