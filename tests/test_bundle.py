@@ -253,6 +253,20 @@ out["count"] = len(corptls.roots())
     assert [p.name for p in path.parent.iterdir()] == [path.name]  # no temporary file left behind
 
 
+def test_a_relative_xdg_cache_home_is_ignored(scenario: Scenario, stores: Stores, tmp_path: Path) -> None:
+    """The XDG spec: a relative XDG_CACHE_HOME is invalid and must be ignored (it would put the
+    bundle wherever the program happens to run); HOME's .cache is used instead."""
+    work, home = tmp_path / "work", tmp_path / "home"
+    work.mkdir()
+    home.mkdir(mode=0o700)
+    out = run(scenario, f"""
+os.chdir({str(work)!r})
+out["path"] = corptls.bundle_path()
+""", store=stores.corp, env={"XDG_CACHE_HOME": "relcache", "HOME": str(home)})
+    assert out["path"] == str(home / ".cache" / "corptls" / Path(out["path"]).name), out
+    assert not (work / "relcache").exists()
+
+
 # --- no safe cache directory: roots kept in memory ---------------------------------------------
 
 # A truly read-only directory even for root: a read-only bind mount, made inside the
