@@ -188,5 +188,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(capture_chain, m)?)?;
     m.add("VerificationError", m.py().get_type::<VerificationError>())?;
     m.add("BUNDLE_MARK", certs::BUNDLE_MARK)?;
+    // The one version: Cargo.toml's (maturin gives it to the wheel's metadata too).
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -27,6 +27,8 @@ CLIENTS = ("litellm", "httpx", "requests", "aiohttp", "urllib")
 LIGHT = ("httpx", "requests", "aiohttp", "urllib")  # no litellm: its import alone takes seconds
 UNTRUSTED = "unable to get local issuer certificate"
 UNREADABLE = "corptls-test-unreadable.pem"
+#: Wheels for tests' fresh environments, downloaded by scripts/test before the tests run.
+WHEELHOUSE = Path(__file__).resolve().parents[1] / "target" / "wheelhouse"
 
 # The program under test: no corptls import anywhere. argv: CLIENT,CLIENT,... HOST...
 # Prints one JSON line last: whether corptls is loaded, and per host per client "ok" or the error chain.
@@ -612,11 +614,14 @@ def test_uninstall_leaves_nothing(hook: str, wheel: Path, tmp_path: Path, run_in
 
 def test_tool_venv_with_corptls_added(wheel: Path, tmp_path: Path, run_in: Runner, stores: Stores,
                                       proxy_env: dict, proxy: InterceptingProxy) -> None:
-    """The pip equivalent of `uv tool install httpie --with corptls`: the tool's own venv and console script."""
+    """The pip equivalent of `uv tool install httpie --with corptls`: the tool's own venv and console script
+    (httpie from the wheelhouse scripts/test fills: no registry at test time)."""
     venv = venvs.create_venv(tmp_path / "httpie", with_pip=True, clients=False)
     # pip itself keeps this machine's CA variables; only the scenarios drop them.
-    done = subprocess.run([str(venv.python), "-m", "pip", "install", "-q", "httpie", str(wheel)],
-                          capture_output=True, text=True, timeout=600)
+    if not WHEELHOUSE.is_dir():
+        pytest.fail(f"no {WHEELHOUSE}: scripts/test downloads httpie there before the tests", pytrace=False)
+    done = subprocess.run([str(venv.python), "-m", "pip", "install", "-q", "--no-index", "--find-links",
+                           str(WHEELHOUSE), "httpie", str(wheel)], capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
     config = tmp_path / "httpie-config"
     config.mkdir()

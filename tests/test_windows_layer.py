@@ -262,7 +262,7 @@ def test_say_and_warn_without_a_usable_stderr(monkeypatch: pytest.MonkeyPatch, t
     closed.close()
     for stderr in (None, Broken(), closed):
         monkeypatch.setattr(sys, "stderr", stderr)
-        _autoload.say("corptls: a line")
+        _warnings.say("corptls: a line")
         for one_line in (True, False):
             monkeypatch.setattr(_warnings, "one_line", one_line)
             with pytest.warns(_warnings.CorptlsWarning) if not one_line else contextlib.nullcontext():

@@ -11,12 +11,17 @@ if TYPE_CHECKING:
     from ._native import VerificationError
     from ._warnings import CorptlsWarning
 
+    __version__: str
+
 __all__ = ["CorptlsWarning", "VerificationError", "bundle_path", "extract", "inject", "is_injected", "roots",
            "verify_chain"]
-__version__ = "0.1.0"
 
 
 def __getattr__(name: str) -> object:
+    if name == "__version__":  # Cargo.toml's, through the native module: one version source
+        from ._native import __version__
+
+        return __version__
     if name == "CorptlsWarning":
         from ._warnings import CorptlsWarning
 

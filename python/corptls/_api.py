@@ -11,9 +11,8 @@ if TYPE_CHECKING:
     from typing import Dict, Iterable, List, Optional, Sequence
 
 from . import _bundle, _hooks
-from ._autoload import FIX
 from ._undo import Undo
-from ._warnings import warn
+from ._warnings import fix, warn
 from .clients import PATCHES
 
 _lock = _thread.RLock()
@@ -124,6 +123,6 @@ def _watch(name: str, target: str) -> None:
                 importlib.import_module(f"corptls.clients.{name}").apply(module, undo)
             except Exception as exc:  # never into the importing program: that client stays stock
                 undo.revert()
-                warn(f"corptls: cannot patch {target} ({exc!r}); it keeps its own trust. {FIX}")
+                warn(f"corptls: cannot patch {target} ({exc!r}); it keeps its own trust. {fix()}")
 
     _hooks.when_imported(target, apply)

@@ -18,13 +18,14 @@ escape hatch when an enabled hook gets in the way.
 import os
 import sys
 
+from ._warnings import AUTOLOAD_FIX, say
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Callable, Optional
 
 PTH_NAME = "corptls_autoload.pth"
 START_NAME = "corptls_autoload.start"
-FIX = "Fix: pip install --force-reinstall corptls, then corptls autoload enable; or set CORPTLS_DISABLE=1"
 # The start-up code the hook runs: a finder that waits for the first import of a module corptls
 # patches (NAMES: ssl, certifi, requests, ...) and only then imports corptls, so that
 # `python -c pass` imports nothing of corptls.
@@ -45,7 +46,7 @@ _BOOT = (
     "  except BaseException as e:\n"
     "   if isinstance(e, KeyboardInterrupt): raise\n"
     "   if not (isinstance(e, ImportError) and e.name == 'corptls') and os.environ.get('CORPTLS_QUIET') != '1':\n"
-    f"    try: sys.stderr.write('corptls: autoload skipped: %r. {FIX}\\n' % (e,))\n"
+    f"    try: sys.stderr.write('corptls: autoload skipped: %r. {AUTOLOAD_FIX}\\n' % (e,))\n"
     "    except Exception: pass\n"
     "sys._corptls_autoload = CorptlsStart()\n"
     "if any(n in sys.modules for n in NAMES): sys._corptls_autoload.start()\n"
@@ -118,16 +119,7 @@ def _guarded(action: "Callable[[], None]") -> None:
         if isinstance(exc, KeyboardInterrupt):
             raise
         if os.environ.get("CORPTLS_QUIET") != "1":
-            say(f"corptls: autoload skipped: {exc!r}. {FIX}")
-
-
-def say(line: str) -> None:
-    """``line`` on stderr; nothing at all when there is no stderr (``pythonw.exe``, fd 2 closed at
-    start-up: ``sys.stderr`` is None) or writing to it fails. A report must never raise."""
-    try:
-        sys.stderr.write(line + "\n")
-    except Exception:
-        pass
+            say(f"corptls: autoload skipped: {exc!r}. {AUTOLOAD_FIX}")
 
 
 def start() -> None:

@@ -19,8 +19,7 @@ TYPE_CHECKING = False  # not `typing`: its import costs ~15 ms, start-up must no
 if TYPE_CHECKING:
     from typing import FrozenSet, Iterable, List, Optional, Tuple
 
-from ._autoload import FIX
-from ._warnings import warn
+from ._warnings import fix, warn
 
 UNSET, READY, FAILED = "unset", "ready", "failed"
 
@@ -145,7 +144,7 @@ def fail(reason: str) -> None:
         if _now[0] == FAILED:
             return
         _now = (FAILED, None, reason)
-    warn(f"corptls: {reason}; Python's default trust is used. {FIX}")
+    warn(f"corptls: {reason}; Python's default trust is used. {fix()}")
 
 
 def state() -> Tuple[str, str]:

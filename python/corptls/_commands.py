@@ -11,7 +11,7 @@ from typing import Dict, FrozenSet, List, Tuple
 import corptls
 
 from . import _exports, _native
-from ._autoload import say
+from ._warnings import say
 from ._files import write_atomically
 
 #: Source names of ``bundle --sources``, and the root labels (``Root.sources``) each selects.

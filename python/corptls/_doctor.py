@@ -25,7 +25,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 import corptls
 
 from . import _bundle, _exports, _masks, _native, _switch
-from ._autoload import say
+from ._warnings import say
 
 Finding = Dict[str, str]
 
