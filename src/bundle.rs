@@ -2,12 +2,13 @@
 
 use std::collections::{HashMap, HashSet};
 use std::env;
+use std::ffi::{OsStr, OsString};
 use std::fs;
 use std::path::PathBuf;
 
-use sha2::{Digest, Sha256};
 
 use crate::certs::{read_path, Found, Problem, BUNDLE_MARK};
+use crate::digest::{hex, sha256};
 use crate::hashed_dir::holds;
 use crate::x509::inspect;
 use crate::os_store;
@@ -18,6 +19,11 @@ pub struct Request {
     pub certifi: Option<PathBuf>,
     pub openssl_file: Option<PathBuf>,
     pub openssl_dir: Option<PathBuf>,
+    /// The CA variables as the caller's environment holds them (None: unset): the core reads no
+    /// environment itself, so what is collected depends on the request alone.
+    pub ssl_cert_file: Option<OsString>,
+    pub ssl_cert_dir: Option<OsString>,
+    pub extra_ca_certs: Option<OsString>,
     pub extra: Vec<PathBuf>,
     /// OpenSSL's effective default directory, which it searches lazily.
     pub lazy_dir: Option<PathBuf>,
@@ -48,7 +54,7 @@ impl Collection {
     fn add(&mut self, label: &str, found: Found) {
         self.problems.extend(found.problems);
         for (der, origin) in found.certs {
-            let sha256: [u8; 32] = Sha256::digest(&der).into();
+            let sha256 = sha256(&der);
             if let Some(&i) = self.index.get(&sha256) {
                 let sources = &mut self.roots[i].sources;
                 if !sources.iter().any(|s| s == label) {
@@ -104,13 +110,9 @@ impl Collection {
     }
 }
 
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// Paths named by a variable (a path list when `list`); an empty value is ignored and reported.
-fn env_paths(name: &str, list: bool, problems: &mut Vec<Problem>) -> Vec<PathBuf> {
-    match env::var_os(name) {
+/// Paths named by a variable's value (a path list when `list`); an empty value is ignored and reported.
+fn env_paths(name: &str, value: Option<&OsStr>, list: bool, problems: &mut Vec<Problem>) -> Vec<PathBuf> {
+    match value {
         None => Vec::new(),
         Some(v) if v.is_empty() => {
             problems.push(Problem {
@@ -121,7 +123,7 @@ fn env_paths(name: &str, list: bool, problems: &mut Vec<Problem>) -> Vec<PathBuf
             });
             Vec::new()
         }
-        Some(v) if list => env::split_paths(&v).filter(|p| !p.as_os_str().is_empty()).collect(),
+        Some(v) if list => env::split_paths(v).filter(|p| !p.as_os_str().is_empty()).collect(),
         Some(v) => vec![PathBuf::from(v)],
     }
 }
@@ -136,9 +138,9 @@ pub fn collect(request: &Request) -> Collection {
         ("certifi", request.certifi.iter().cloned().collect()),
         ("openssl-file", request.openssl_file.iter().cloned().collect()),
         ("openssl-dir", request.openssl_dir.iter().cloned().collect()),
-        ("SSL_CERT_FILE", env_paths("SSL_CERT_FILE", false, &mut env_problems)),
-        ("SSL_CERT_DIR", env_paths("SSL_CERT_DIR", true, &mut env_problems)),
-        ("CORPTLS_EXTRA_CA_CERTS", env_paths("CORPTLS_EXTRA_CA_CERTS", true, &mut env_problems)),
+        ("SSL_CERT_FILE", env_paths("SSL_CERT_FILE", request.ssl_cert_file.as_deref(), false, &mut env_problems)),
+        ("SSL_CERT_DIR", env_paths("SSL_CERT_DIR", request.ssl_cert_dir.as_deref(), true, &mut env_problems)),
+        ("CORPTLS_EXTRA_CA_CERTS", env_paths("CORPTLS_EXTRA_CA_CERTS", request.extra_ca_certs.as_deref(), true, &mut env_problems)),
         ("extra", request.extra.clone()),
     ];
     collection.problems.extend(env_problems);
@@ -177,12 +179,8 @@ mod tests {
         der_of, Scratch, CA2_DER, CA2_PEM, CA_PEM, GARBAGE_BLOCK, LEAF_PEM, RENEWED_NEW_PEM, RENEWED_OLD_PEM,
     };
 
-    fn sha(der: &[u8]) -> [u8; 32] {
-        Sha256::digest(der).into()
-    }
-
     fn root<'a>(c: &'a Collection, der: &[u8]) -> Option<&'a Root> {
-        c.roots.iter().find(|r| r.sha256 == sha(der))
+        c.roots.iter().find(|r| r.sha256 == sha256(der))
     }
 
     #[test]
@@ -213,7 +211,7 @@ mod tests {
         assert_eq!(p.source, format!("os: {}", path.display()));
         assert!(p.message.contains("not a CA"), "{}", p.message);
         assert!(p.message.contains("leaf.corptls.test"), "{}", p.message);
-        assert!(p.message.contains(&hex(&sha(&der_of(LEAF_PEM)))), "{}", p.message);
+        assert!(p.message.contains(&hex(&sha256(&der_of(LEAF_PEM)))), "{}", p.message);
     }
 
     #[test]
@@ -263,89 +261,53 @@ mod tests {
         assert_eq!(Collection::default().pem(false), "");
     }
 
-    /// Every test touching the environment is here: variables are process-global and tests run in threads.
+    /// The CA variables, as the request carries them: empty values reported, path lists split.
     #[test]
-    fn environment_variables() {
-        const VARS: [&str; 6] =
-            ["SSL_CERT_FILE", "SSL_CERT_DIR", "CORPTLS_EXTRA_CA_CERTS", "CORPTLS_CACHE_DIR", "XDG_CACHE_HOME", "HOME"];
-        let saved: Vec<_> = VARS.iter().map(|v| (*v, env::var_os(v))).collect();
-        let restore = || {
-            for (name, value) in &saved {
-                match value {
-                    Some(value) => env::set_var(name, value),
-                    None => env::remove_var(name),
-                }
-            }
-        };
-        let result = std::panic::catch_unwind(|| {
-            for v in VARS {
-                env::remove_var(v);
-            }
-            let tmp = Scratch::new("env");
-            let baseline = collect(&Request::default());
-            let os_count = baseline.roots.len();
-            assert!(os_count > 0, "no OS roots on this machine");
-            // Whatever this machine's store reports as a problem already.
-            let os_problems = baseline.problems.len();
+    fn ca_variables() {
+        let tmp = Scratch::new("env");
+        let baseline = collect(&Request::default());
+        let os_count = baseline.roots.len();
+        assert!(os_count > 0, "no OS roots on this machine");
+        // Whatever this machine's store reports as a problem already.
+        let os_problems = baseline.problems.len();
+        let empty = || Some(OsString::new());
 
-            // Empty SSL_CERT_FILE: reported, ignored, the OS store still read.
-            env::set_var("SSL_CERT_FILE", "");
-            let c = collect(&Request::default());
-            let p = c.problems.iter().find(|p| p.source == "SSL_CERT_FILE").expect("a problem for SSL_CERT_FILE");
-            assert!(p.message.contains("empty"), "{}", p.message);
-            assert!(c.roots.iter().any(|r| r.sources.iter().any(|s| s == "os")));
+        // Empty SSL_CERT_FILE: reported, ignored, the OS store still read.
+        let c = collect(&Request { ssl_cert_file: empty(), ..Request::default() });
+        let p = c.problems.iter().find(|p| p.source == "SSL_CERT_FILE").expect("a problem for SSL_CERT_FILE");
+        assert!(p.message.contains("empty"), "{}", p.message);
+        assert!(c.roots.iter().any(|r| r.sources.iter().any(|s| s == "os")));
 
-            // SSL_CERT_FILE set: the OS store is read as well.
-            let ca2 = tmp.write("ca2.pem", &[CA2_PEM]);
-            env::set_var("SSL_CERT_FILE", &ca2);
-            let c = collect(&Request::default());
-            assert!(c.problems.iter().all(|p| p.source != "SSL_CERT_FILE"), "{:?}", c.problems);
-            assert_eq!(root(&c, CA2_DER).unwrap().sources, ["SSL_CERT_FILE"]);
-            assert!(c.roots.len() > os_count);
+        // SSL_CERT_FILE set: the OS store is read as well.
+        let ca2 = tmp.write("ca2.pem", &[CA2_PEM]);
+        let c = collect(&Request { ssl_cert_file: Some(ca2.into()), ..Request::default() });
+        assert!(c.problems.iter().all(|p| p.source != "SSL_CERT_FILE"), "{:?}", c.problems);
+        assert_eq!(root(&c, CA2_DER).unwrap().sources, ["SSL_CERT_FILE"]);
+        assert!(c.roots.len() > os_count);
 
-            // CORPTLS_EXTRA_CA_CERTS is a path list; an empty entry is skipped, a missing one reported.
-            let ca = tmp.write("ca.pem", &[CA_PEM]);
-            let missing = tmp.0.join("missing.pem");
-            let list = env::join_paths([missing.clone(), PathBuf::new(), ca.clone()]).unwrap();
-            env::set_var("CORPTLS_EXTRA_CA_CERTS", &list);
-            let garbage_dir = tmp.0.join("dir");
-            fs::create_dir(&garbage_dir).unwrap();
-            fs::write(garbage_dir.join("bad.pem"), GARBAGE_BLOCK).unwrap();
-            env::set_var("SSL_CERT_DIR", &garbage_dir);
-            let c = collect(&Request { extra: vec![ca.clone()], ..Request::default() });
-            assert_eq!(root(&c, &der_of(CA_PEM)).unwrap().sources, ["CORPTLS_EXTRA_CA_CERTS", "extra"]);
-            let sources: Vec<&str> = c.problems.iter().map(|p| p.source.as_str()).collect();
-            assert!(sources.contains(&format!("CORPTLS_EXTRA_CA_CERTS: {}", missing.display()).as_str()), "{sources:?}");
-            assert!(sources.contains(&format!("SSL_CERT_DIR: {}", garbage_dir.join("bad.pem").display()).as_str()), "{sources:?}");
-            assert_eq!(c.problems.len(), os_problems + 2, "{:?}", c.problems);
-
-            // Empty SSL_CERT_DIR / CORPTLS_EXTRA_CA_CERTS are reported too.
-            env::set_var("SSL_CERT_DIR", "");
-            env::set_var("CORPTLS_EXTRA_CA_CERTS", "");
-            let c = collect(&Request::default());
-            for name in ["SSL_CERT_DIR", "CORPTLS_EXTRA_CA_CERTS"] {
-                assert!(c.problems.iter().any(|p| p.source == name && p.message.contains("empty")), "{:?}", c.problems);
-            }
-
-            // The cache directory: CORPTLS_CACHE_DIR, else an absolute XDG_CACHE_HOME/corptls,
-            // else ~/.cache/corptls (Linux; Windows and macOS ask the OS for the folder).
-            env::set_var("CORPTLS_CACHE_DIR", "/private/cache");
-            assert_eq!(crate::cache::default_dir(), Some(PathBuf::from("/private/cache")));
-            env::remove_var("CORPTLS_CACHE_DIR");
-            if cfg!(all(unix, not(target_os = "macos"))) {
-                env::set_var("HOME", "/home/someone");
-                assert_eq!(crate::cache::default_dir(), Some(PathBuf::from("/home/someone/.cache/corptls")));
-                for ignored in ["", "relative/cache"] {
-                    env::set_var("XDG_CACHE_HOME", ignored);
-                    assert_eq!(crate::cache::default_dir(), Some(PathBuf::from("/home/someone/.cache/corptls")));
-                }
-                env::set_var("XDG_CACHE_HOME", "/xdg");
-                assert_eq!(crate::cache::default_dir(), Some(PathBuf::from("/xdg/corptls")));
-            }
+        // CORPTLS_EXTRA_CA_CERTS is a path list; an empty entry is skipped, a missing one reported.
+        let ca = tmp.write("ca.pem", &[CA_PEM]);
+        let missing = tmp.0.join("missing.pem");
+        let list = env::join_paths([missing.clone(), PathBuf::new(), ca.clone()]).unwrap();
+        let garbage_dir = tmp.0.join("dir");
+        fs::create_dir(&garbage_dir).unwrap();
+        fs::write(garbage_dir.join("bad.pem"), GARBAGE_BLOCK).unwrap();
+        let c = collect(&Request {
+            extra_ca_certs: Some(list),
+            ssl_cert_dir: Some(garbage_dir.clone().into()),
+            extra: vec![ca.clone()],
+            ..Request::default()
         });
-        restore();
-        if let Err(panic) = result {
-            std::panic::resume_unwind(panic);
+        assert_eq!(root(&c, &der_of(CA_PEM)).unwrap().sources, ["CORPTLS_EXTRA_CA_CERTS", "extra"]);
+        let sources: Vec<&str> = c.problems.iter().map(|p| p.source.as_str()).collect();
+        assert!(sources.contains(&format!("CORPTLS_EXTRA_CA_CERTS: {}", missing.display()).as_str()), "{sources:?}");
+        assert!(sources.contains(&format!("SSL_CERT_DIR: {}", garbage_dir.join("bad.pem").display()).as_str()), "{sources:?}");
+        assert_eq!(c.problems.len(), os_problems + 2, "{:?}", c.problems);
+
+        // Empty SSL_CERT_DIR / CORPTLS_EXTRA_CA_CERTS are reported too.
+        let c = collect(&Request { ssl_cert_dir: empty(), extra_ca_certs: empty(), ..Request::default() });
+        for name in ["SSL_CERT_DIR", "CORPTLS_EXTRA_CA_CERTS"] {
+            assert!(c.problems.iter().any(|p| p.source == name && p.message.contains("empty")), "{:?}", c.problems);
         }
     }
 

@@ -8,15 +8,13 @@
 //! can be swapped before it is used.
 
 use std::cmp::Reverse;
-use std::env;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 
-use sha2::{Digest, Sha256};
 
-use crate::bundle::hex;
+use crate::digest::{hex, sha256};
 
 #[cfg(unix)]
 use unix::Private;
@@ -29,21 +27,18 @@ const KEEP: usize = 4;
 /// A temporary file this old is a writer's that died; a live one renames it within moments.
 const STALE: Duration = Duration::from_secs(600);
 
-/// `CORPTLS_CACHE_DIR`, else the per-user cache folder the platform names + `corptls`:
-/// Windows' LocalAppData known folder (not the variable, which anyone may set), macOS'
-/// `~/Library/Caches`, else an absolute `XDG_CACHE_HOME` (a relative one is ignored, as the
-/// XDG spec says) or `~/.cache`.
-pub fn default_dir() -> Option<PathBuf> {
-    if let Some(dir) = env::var_os("CORPTLS_CACHE_DIR").filter(|v| !v.is_empty()) {
-        return Some(PathBuf::from(dir));
-    }
-    dirs::cache_dir().map(|base| base.join("corptls"))
+/// `chosen` (the caller's `CORPTLS_CACHE_DIR`, when set and not empty), else the per-user cache
+/// folder the platform names + `corptls`: Windows' LocalAppData known folder (not the variable,
+/// which anyone may set), macOS' `~/Library/Caches`, else an absolute `XDG_CACHE_HOME` (a relative
+/// one is ignored, as the XDG spec says) or `~/.cache`.
+pub fn default_dir(chosen: Option<PathBuf>) -> Option<PathBuf> {
+    chosen.filter(|dir| !dir.as_os_str().is_empty()).or_else(|| dirs::cache_dir().map(|base| base.join("corptls")))
 }
 
 /// Writes `content` as `bundle-<sha256>.pem` in `dir` (created private if missing) and returns its path.
 pub fn store(dir: &Path, content: &[u8]) -> io::Result<PathBuf> {
     let dir = Private::open(dir)?;
-    let digest = hex(&Sha256::digest(content));
+    let digest = hex(&sha256(content));
     let name = format!("bundle-{}.pem", &digest[..32]);
     let ours = |dir: &Private| dir.read(&name).is_ok_and(|existing| existing == content);
     if ours(&dir) {
@@ -285,7 +280,7 @@ mod tests {
     const NOBODY: u32 = 65534;
 
     fn expected_name(content: &[u8]) -> String {
-        format!("bundle-{}.pem", &hex(&Sha256::digest(content))[..32])
+        format!("bundle-{}.pem", &hex(&sha256(content))[..32])
     }
 
     fn entries(dir: &Path) -> Vec<String> {

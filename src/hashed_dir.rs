@@ -8,7 +8,6 @@
 
 use std::path::Path;
 
-use sha1::{Digest, Sha1};
 use x509_parser::der_parser::asn1_rs::{Any, Class, Tag};
 use x509_parser::prelude::X509Name;
 
@@ -57,7 +56,7 @@ pub fn subject_hash(name: &X509Name<'_>) -> Option<String> {
     if tlv(0x30, &read) != name.as_raw() {
         return None;
     }
-    let digest = Sha1::digest(&canonical);
+    let digest = crate::digest::sha1(&canonical);
     Some(format!("{:08x}", u32::from_le_bytes([digest[0], digest[1], digest[2], digest[3]])))
 }
 

@@ -21,6 +21,7 @@ use x509_parser::prelude::{FromDer, X509Certificate, X509Name};
 
 use crate::certs::tests::{der_of, Scratch, CA2_DER, CA2_PEM, CA_PEM, LEAF_PEM, RENEWED_NEW_PEM, RENEWED_OLD_PEM};
 use crate::certs::{parse, read_path};
+use crate::digest::hex;
 use crate::hashed_dir::subject_hash;
 use crate::x509::inspect;
 
@@ -418,10 +419,6 @@ fn mutant() -> impl Strategy<Value = Vec<u8>> {
             let seeds = seeds();
             ops.iter().fold(seeds[seed.index(seeds.len())].clone(), mutate)
         })
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 // --- PEM -------------------------------------------------------------------------------------------

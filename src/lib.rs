@@ -3,6 +3,7 @@
 
 mod cache;
 mod certs;
+mod digest;
 mod bundle;
 mod os_store;
 mod probe;
@@ -13,6 +14,7 @@ mod hashed_dir;
 #[cfg(test)]
 mod ingest_fuzz;
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -66,7 +68,9 @@ struct Collection {
 /// Gathers the OS store, certifi, OpenSSL's default paths, the CA environment variables
 /// and `extra` into one deduplicated collection. Never raises for bad certificates.
 #[pyfunction]
-#[pyo3(signature = (certifi=None, openssl_file=None, openssl_dir=None, extra=Vec::new(), lazy_dir=None))]
+#[pyo3(signature = (certifi=None, openssl_file=None, openssl_dir=None, extra=Vec::new(), lazy_dir=None,
+                    ssl_cert_file=None, ssl_cert_dir=None, extra_ca_certs=None))]
+#[allow(clippy::too_many_arguments)] // one keyword argument per field of the request
 fn collect(
     py: Python<'_>,
     certifi: Option<PathBuf>,
@@ -74,8 +78,12 @@ fn collect(
     openssl_dir: Option<PathBuf>,
     extra: Vec<PathBuf>,
     lazy_dir: Option<PathBuf>,
+    ssl_cert_file: Option<OsString>,
+    ssl_cert_dir: Option<OsString>,
+    extra_ca_certs: Option<OsString>,
 ) -> PyResult<Collection> {
-    let request = bundle::Request { certifi, openssl_file, openssl_dir, extra, lazy_dir };
+    let request =
+        bundle::Request { certifi, openssl_file, openssl_dir, ssl_cert_file, ssl_cert_dir, extra_ca_certs, extra, lazy_dir };
     let found = py.detach(|| bundle::collect(&request));
     let (pem, eager_pem) = (found.pem(false), found.pem(true));
     let roots = found
@@ -84,7 +92,7 @@ fn collect(
         .map(|r| {
             let root = Root {
                 der: PyBytes::new(py, &r.der).unbind(),
-                sha256: bundle::hex(&r.sha256),
+                sha256: digest::hex(&r.sha256),
                 sources: r.sources,
                 subject: r.subject,
                 not_after: r.not_after,
@@ -98,10 +106,12 @@ fn collect(
     Ok(Collection { roots, problems, pem, eager_pem })
 }
 
-/// The per-user cache directory, or None when the platform names none.
+/// `chosen` (CORPTLS_CACHE_DIR) when given, else the per-user cache directory, or None when the
+/// platform names none.
 #[pyfunction]
-fn cache_dir() -> Option<PathBuf> {
-    cache::default_dir()
+#[pyo3(signature = (chosen=None))]
+fn cache_dir(chosen: Option<PathBuf>) -> Option<PathBuf> {
+    cache::default_dir(chosen)
 }
 
 /// Writes `content` atomically to a content-addressed file in `directory`; returns its path.
@@ -137,7 +147,7 @@ fn inspect(der: &[u8]) -> PyResult<CertInfo> {
         is_ca: info.is_ca,
         self_issued: info.self_issued,
         strict_violation: info.strict_violation,
-        sha256: bundle::hex(&<sha2::Sha256 as sha2::Digest>::digest(der)),
+        sha256: digest::hex(&digest::sha256(der)),
     })
 }
 

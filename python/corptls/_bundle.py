@@ -203,8 +203,10 @@ def _collect(extra: Tuple[str, ...]) -> Bundle:
 
     defaults = ssl.get_default_verify_paths()
     certifi = certifi_file()
+    env = os.environ  # the core reads no environment: what it uses is passed here
     collection = _native.collect(certifi, defaults.openssl_cafile, defaults.openssl_capath, list(extra),
-                                 defaults.capath)
+                                 defaults.capath, env.get("SSL_CERT_FILE"), env.get("SSL_CERT_DIR"),
+                                 env.get("CORPTLS_EXTRA_CA_CERTS"))
     for source, message in collection.problems:
         # A file's problem: say what to do with it. A variable's message names its own fix.
         fix = ". Fix: repair or remove it; the other roots are in use" if ":" in source else ""
@@ -223,7 +225,7 @@ def _collect(extra: Tuple[str, ...]) -> Bundle:
 def _store(pem: str) -> Optional[str]:
     from . import _native
 
-    directory = _native.cache_dir()
+    directory = _native.cache_dir(os.environ.get("CORPTLS_CACHE_DIR"))
     if directory is None:
         reason = "no per-user cache directory (set CORPTLS_CACHE_DIR)"
     else:

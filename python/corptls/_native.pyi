@@ -47,12 +47,15 @@ def collect(
     openssl_dir: Optional[_Path] = None,
     extra: Sequence[_Path] = (),
     lazy_dir: Optional[_Path] = None,
+    ssl_cert_file: Optional[str] = None,
+    ssl_cert_dir: Optional[str] = None,
+    extra_ca_certs: Optional[str] = None,
 ) -> Collection: ...
 #: The first line of every bundle corptls writes; a file that starts with it is never read as a source.
 BUNDLE_MARK: str
 __version__: str
 
-def cache_dir() -> Optional[str]: ...
+def cache_dir(chosen: Optional[_Path] = None) -> Optional[str]: ...
 def store_bundle(directory: _Path, content: bytes) -> str: ...
 
 class VerificationError(ValueError):
