@@ -30,24 +30,59 @@ NODE_ROGUE = "error UNABLE_TO_VERIFY_LEAF_SIGNATURE"  # rogue leaf alone, its is
 CURL_UNTRUSTED = 60
 RUN = '"$PY" -m corptls run --'
 
-# argv: HOST... Per host and client "ok" or the error's last line; requests reads REQUESTS_CA_BUNDLE,
-# httpx SSL_CERT_FILE. Both go through HTTPS_PROXY.
+# argv: HOST... Per host and client "ok" or the error; all go through HTTPS_PROXY. requests reads
+# REQUESTS_CA_BUNDLE; httpx, litellm (httpx and aiohttp underneath), aiohttp and urllib SSL_CERT_FILE.
 PYTHON_CHILD = r'''
-import json, sys
-import httpx, requests
+import asyncio, json, sys, urllib.request
+import aiohttp, httpx, litellm, requests
+litellm.suppress_debug_info = True
 out = {"corptls_importable": True}
 try:
     import corptls
 except ImportError:
     out["corptls_importable"] = False
+
+
+async def aiohttp_get(url):
+    async with aiohttp.ClientSession(trust_env=True) as session:
+        async with session.get(url, timeout=aiohttp.ClientTimeout(total=15)) as reply:
+            reply.raise_for_status()
+
+
+def litellm_get(url):
+    reply = litellm.completion(model="openai/gpt-test", api_base=url + "v1", api_key="sk-test", num_retries=0,
+                               max_retries=0, timeout=15, messages=[{"role": "user", "content": "ping"}])
+    assert reply.choices[0].message.content
+
+
+def describe(exc):  # the whole chain: litellm wraps the SSL error in its own
+    parts = []
+    while exc is not None and len(parts) < 10:
+        parts.append(repr(exc))
+        exc = exc.__cause__ or exc.__context__
+    return " <- ".join(parts)
+
+
+CLIENTS = {"requests": lambda url: requests.get(url, timeout=15).raise_for_status(),
+           "httpx": lambda url: httpx.get(url, timeout=15).raise_for_status(),
+           "urllib": lambda url: urllib.request.urlopen(url, timeout=15).read(),
+           "aiohttp": lambda url: asyncio.run(aiohttp_get(url)),
+           "litellm": litellm_get}
 for host in sys.argv[1:]:
-    for name, get in (("requests", requests.get), ("httpx", httpx.get)):
+    for name, get in CLIENTS.items():
         try:
-            out[f"{name} {host}"] = "ok" if get(f"https://{host}/", timeout=15).status_code == 200 else "status"
+            get(f"https://{host}/")
+            out[f"{name} {host}"] = "ok"
         except Exception as exc:
-            out[f"{name} {host}"] = repr(exc)
+            out[f"{name} {host}"] = describe(exc)
 print(json.dumps(out))
 '''
+
+
+def last_json(text: str) -> dict:
+    """The child's report: its last line (litellm may print before it)."""
+    return json.loads(text.strip().splitlines()[-1])
+
 
 @pytest.fixture(scope="module")
 def bare_venv(tmp_path_factory: pytest.TempPathFactory) -> venvs.Venv:
@@ -70,10 +105,10 @@ def test_a_python_child_without_corptls_trusts_the_os_store(
 echo "== control"; {child}
 echo "== run"; {RUN} {child}
 """, stores.corp, tmp_path, env=proxy_env)
-    out = {name: json.loads(text) for name, text in sections(proc).items()}
+    out = {name: last_json(text) for name, text in sections(proc).items()}
     assert set(out) == {"control", "run"}, proc
     assert out["control"]["corptls_importable"] is False, "the child's venv must not hold corptls"
-    for client in ("requests", "httpx"):
+    for client in ("requests", "httpx", "urllib", "aiohttp", "litellm"):
         assert UNTRUSTED in out["control"][f"{client} {GOOD}"], out
         assert out["run"][f"{client} {GOOD}"] == "ok", out
         assert UNTRUSTED in out["run"][f"{client} {ROGUE}"], out
@@ -113,7 +148,7 @@ echo "== run"; {RUN} {child}
 echo "== missing"; REQUESTS_CA_BUNDLE=/nonexistent/ca.pem {RUN} echo ran 2>&1; echo "rc=$?"
 """, stores.corp, tmp_path, env={**proxy_env, "REQUESTS_CA_BUNDLE": str(pki.rogue_root_pem)})
     out = sections(proc)
-    control, run = json.loads(out["control"]), json.loads(out["run"])
+    control, run = last_json(out["control"]), last_json(out["run"])
     assert control[f"requests {ROGUE}"] == "ok" and UNTRUSTED in control[f"requests {GOOD}"], control
     assert run[f"requests {ROGUE}"] == run[f"requests {GOOD}"] == "ok", run
     assert out["missing"].splitlines() == [
@@ -124,7 +159,7 @@ echo "== missing"; REQUESTS_CA_BUNDLE=/nonexistent/ca.pem {RUN} echo ran 2>&1; e
 def test_exit_status_stdio_and_exec(stores: Stores, tmp_path: Path) -> None:
     (tmp_path / "plain.txt").write_text("not a program\n")
     proc = in_store(f"""
-echo "== exit"; {RUN} sh -c 'exit 7'; echo "rc=$?"
+echo "== exit"; "$PY" -m corptls run sh -c 'exit 7'; echo "rc=$?"  # `--` is optional
 echo "== stdio"; echo piped | {RUN} cat
 echo "== env"; {RUN} sh -c 'echo "$CORPTLS_AUTOLOAD $SSL_CERT_FILE $NODE_EXTRA_CA_CERTS $CODEX_CA_CERTIFICATE"'
 echo "== autoload"; {RUN} "$PY" -c 'import ssl, corptls; print(corptls.is_injected())'
