@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
 PTH_NAME = "corptls_autoload.pth"
 START_NAME = "corptls_autoload.start"
+#: Set once this start-up hook has handed over to inject() (``corptls.status().autoloaded``).
+started = False
 FIX = "Fix: pip install --force-reinstall corptls, then corptls autoload enable; or set CORPTLS_DISABLE=1"
 # The start-up code the hook runs: a finder that waits for the first import of a module corptls
 # patches (NAMES: ssl, certifi, requests, ...) and only then imports corptls, so that
@@ -103,8 +105,10 @@ def _watch() -> None:
 
 def _inject(module: object) -> None:
     def inject() -> None:
+        global started
         from . import _api, _warnings
 
+        started = True
         _warnings.one_line = True
         _api.inject(lazy=True)  # takes the watchers over, and patches what is imported already
 
