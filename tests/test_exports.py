@@ -146,6 +146,7 @@ echo "== path"; "$PY" -c 'import corptls; print(corptls.bundle_path())'
 for shell in bash zsh fish powershell cmd; do echo "== $shell"; "$PY" -m corptls env --shell $shell; done
 echo "== detected-fish"; SHELL=/usr/bin/fish "$PY" -m corptls env
 echo "== detected-zsh"; SHELL=/bin/zsh "$PY" -m corptls env
+echo "== file"; "$PY" -m corptls env --shell powershell -o "$XDG_CACHE_HOME/ps.txt" && cat "$XDG_CACHE_HOME/ps.txt"
 """, stores.corp, tmp_path, env={"CORPTLS_CACHE_DIR": str(cache_dir)})
     assert proc.returncode == 0, proc
     out = sections(proc)
@@ -165,6 +166,7 @@ echo "== detected-zsh"; SHELL=/bin/zsh "$PY" -m corptls env
     assert out["powershell"].splitlines() == expect("$env:{n} = {v}", f"'{tmp_path}/it''s a dir/{name}'", "'true'")
     assert out["cmd"].splitlines() == expect('set "{n}={v}"', path, "true")
     assert out["cmd"].splitlines()[-1] == 'set "UV_SYSTEM_CERTS=true"'
+    assert out["file"] == out["powershell"]  # -o FILE: the same lines, written atomically
 
 
 QUOTING = r'''

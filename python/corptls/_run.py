@@ -86,10 +86,13 @@ def spawn(command: List[str], env: Dict[str, str]) -> int:
         if hasattr(signal, name):
             signal.signal(getattr(signal, name), lambda signum, frame: None)
     try:
-        return subprocess.call([found, *command[1:]], env=env)
+        code = subprocess.call([found, *command[1:]], env=env)
     except OSError as exc:
         say(f"corptls run: {command[0]}: {exc.strerror or exc}")
         return NOT_EXECUTABLE
+    # An NTSTATUS (0xC000013A: ended by Ctrl+C) does not fit the C long that sys.exit() takes on
+    # Windows: as a negative number it does, and the process exits with the same 32 bits.
+    return code - (1 << 32) if code > 0x7FFFFFFF else code
 
 
 def _exec(command: List[str], env: Dict[str, str]) -> int:
