@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from typing import Dict, FrozenSet, Iterable, List, Optional, Tuple
 
 from ._autoload import FIX
-from ._log import debug
+from ._log import debug, enabled as log_enabled
 from ._warnings import warn
 
 UNSET, READY, FAILED = "unset", "ready", "failed"
@@ -217,11 +217,13 @@ def _collect(extra: Tuple[str, ...]) -> Bundle:
           "SSL_CERT_FILE %s, SSL_CERT_DIR %s, CORPTLS_EXTRA_CA_CERTS %s, extra CAs %s", certifi,
           defaults.openssl_cafile, defaults.openssl_capath, os.environ.get("SSL_CERT_FILE"),
           os.environ.get("SSL_CERT_DIR"), os.environ.get("CORPTLS_EXTRA_CA_CERTS"), list(extra))
-    counts: Dict[str, int] = {}
-    for root in collection.roots:
-        for label in root.sources:
-            counts[label] = counts.get(label, 0) + 1
-    debug("roots per source: %s; %d distinct", ", ".join(f"{k} {v}" for k, v in counts.items()), len(collection.roots))
+    if log_enabled():  # counting costs a pass over every root: only for a listener
+        counts: Dict[str, int] = {}
+        for root in collection.roots:
+            for label in root.sources:
+                counts[label] = counts.get(label, 0) + 1
+        debug("roots per source: %s; %d distinct", ", ".join(f"{k} {v}" for k, v in counts.items()),
+              len(collection.roots))
     for source, message in collection.problems:
         # A file's problem: say what to do with it. A variable's message names its own fix.
         fix = ". Fix: repair or remove it; the other roots are in use" if ":" in source else ""

@@ -8,14 +8,19 @@ the program has imported ``logging`` itself; before that, no handler exists to t
 import sys
 
 
+def enabled() -> bool:
+    """Would a DEBUG record be handled? For records that cost something to prepare."""
+    logging = sys.modules.get("logging")
+    try:
+        return logging is not None and logging.getLogger("corptls").isEnabledFor(logging.DEBUG)
+    except Exception:  # a half-imported or replaced logging: a record is never worth an error
+        return False
+
+
 def debug(message: str, *args: object) -> None:
     """A DEBUG record on the "corptls" logger, %-formatted by logging; never raises."""
-    logging = sys.modules.get("logging")
-    if logging is None:
-        return
-    try:
-        logger = logging.getLogger("corptls")
-        if logger.isEnabledFor(logging.DEBUG):
-            logger.debug(message, *args)
-    except Exception:  # a half-imported or replaced logging: a record is never worth an error
-        pass
+    if enabled():
+        try:
+            sys.modules["logging"].getLogger("corptls").debug(message, *args)
+        except Exception:
+            pass
