@@ -190,11 +190,19 @@ def _started(argv: list[str], tmp_path: Path, **popen: object) -> subprocess.Pop
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
-def test_a_signal_reaches_the_command(signum: int, tmp_path: Path) -> None:
-    proc = _started([sys.executable, "-m", "corptls", "run", "--", "sh", "-c", "echo ready; exec sleep 30"], tmp_path)
-    proc.send_signal(signum)
-    assert proc.wait(timeout=15) == -signum  # killed by it, as the command alone would be
-    assert proc.stderr is not None and proc.stderr.read() == ""
+def test_a_signal_reaches_the_command(signum: signal.Signals, tmp_path: Path) -> None:
+    """The signal sent to `corptls run` is the command's: one that dies of it dies of it, one that
+    handles it exits on its own terms (a wrapper that died of it itself would say -signum here)."""
+    run = [sys.executable, "-m", "corptls", "run", "--", "sh", "-c"]
+    killed = _started([*run, "echo ready; exec sleep 30"], tmp_path)
+    killed.send_signal(signum)
+    assert killed.wait(timeout=15) == -signum
+    assert killed.stderr is not None and killed.stderr.read() == ""
+    handled = _started([*run, f"trap 'echo handled; exit 3' {signum.name[3:]}; echo ready; "
+                              "while :; do sleep 0.1; done"], tmp_path)
+    handled.send_signal(signum)
+    assert handled.wait(timeout=15) == 3
+    assert handled.stdout is not None and handled.stdout.read() == "handled\n"
 
 
 SPAWN = """
