@@ -13,9 +13,6 @@ import os
 import re
 import ssl
 import stat
-import subprocess
-import sys
-from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -23,11 +20,11 @@ import pytest
 from corptls._native import BUNDLE_MARK
 from tests.support.harness import DirectServers, Scenario, Stores
 from tests.support.pki import PKI
-from tests.support.store import NAMESPACE_FAILURE, StoreLayout, namespace_command, scrubbed_env
+from tests.support.shell import in_store, sections
 
 #: What `corptls env` sets, in order: the bundle path for all but the last.
 PATH_NAMES = [
-    "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "NODE_EXTRA_CA_CERTS", "GIT_SSL_CAINFO",
+    "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "NODE_EXTRA_CA_CERTS", "CODEX_CA_CERTIFICATE", "GIT_SSL_CAINFO",
     "AWS_CA_BUNDLE", "PIP_CERT", "HTTPLIB2_CA_CERTS", "GRPC_DEFAULT_SSL_ROOTS_FILE_PATH",
     "CLOUDSDK_CORE_CUSTOM_CA_CERTS_FILE", "DENO_CERT",
 ]
@@ -54,33 +51,6 @@ def node_get(tmp_path: Path) -> Path:
     script = tmp_path / "get.js"
     script.write_text(NODE_GET)
     return script
-
-
-def in_store(script: str, store: StoreLayout, tmp_path: Path, env: Mapping[str, str | None] | None = None,
-             timeout: float = 90) -> subprocess.CompletedProcess[str]:
-    """`bash -c script` in the store namespace with the scrubbed env; $PY is this interpreter."""
-    cache = tmp_path / "cache"
-    cache.mkdir(exist_ok=True)
-    run_env = scrubbed_env({"PY": sys.executable, **(env or {})}, cache)
-    run_env["CORPTLS_STORE_COPY"] = str(store.path)
-    proc = subprocess.run(namespace_command(store, ["bash", "-c", script]), env=run_env,
-                          capture_output=True, text=True, timeout=timeout)
-    if proc.returncode == NAMESPACE_FAILURE or proc.stderr.startswith("unshare:"):
-        pytest.fail(f"store namespace unavailable: rc={proc.returncode} {proc.stderr.strip()!r}", pytrace=False)
-    return proc
-
-
-def sections(proc: subprocess.CompletedProcess[str]) -> dict[str, str]:
-    """The script's output split at lines `== NAME`."""
-    found: dict[str, str] = {}
-    name = None
-    for text in proc.stdout.splitlines(keepends=True):
-        if text.startswith("== "):
-            name = text[3:].strip()
-            found[name] = ""
-        elif name is not None:
-            found[name] += text
-    return found
 
 
 def pem_ders(text: str) -> list[bytes]:
@@ -176,6 +146,7 @@ echo "== path"; "$PY" -c 'import corptls; print(corptls.bundle_path())'
 for shell in bash zsh fish powershell cmd; do echo "== $shell"; "$PY" -m corptls env --shell $shell; done
 echo "== detected-fish"; SHELL=/usr/bin/fish "$PY" -m corptls env
 echo "== detected-zsh"; SHELL=/bin/zsh "$PY" -m corptls env
+echo "== file"; "$PY" -m corptls env --shell powershell -o "$XDG_CACHE_HOME/ps.txt" && cat "$XDG_CACHE_HOME/ps.txt"
 """, stores.corp, tmp_path, env={"CORPTLS_CACHE_DIR": str(cache_dir)})
     assert proc.returncode == 0, proc
     out = sections(proc)
@@ -195,6 +166,7 @@ echo "== detected-zsh"; SHELL=/bin/zsh "$PY" -m corptls env
     assert out["powershell"].splitlines() == expect("$env:{n} = {v}", f"'{tmp_path}/it''s a dir/{name}'", "'true'")
     assert out["cmd"].splitlines() == expect('set "{n}={v}"', path, "true")
     assert out["cmd"].splitlines()[-1] == 'set "UV_SYSTEM_CERTS=true"'
+    assert out["file"] == out["powershell"]  # -o FILE: the same lines, written atomically
 
 
 QUOTING = r'''

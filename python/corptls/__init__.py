@@ -9,12 +9,13 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from ._api import bundle_path, extract, inject, is_injected, roots, verify_chain
     from ._native import VerificationError
+    from ._status import Status, status
     from ._warnings import CorptlsWarning
 
     __version__: str
 
-__all__ = ["CorptlsWarning", "VerificationError", "bundle_path", "extract", "inject", "is_injected", "roots",
-           "verify_chain"]
+__all__ = ["CorptlsWarning", "Status", "VerificationError", "bundle_path", "extract", "inject", "is_injected",
+           "roots", "status", "verify_chain"]
 
 
 def __getattr__(name: str) -> object:
@@ -30,6 +31,10 @@ def __getattr__(name: str) -> object:
         from ._native import VerificationError
 
         return VerificationError
+    if name in ("Status", "status"):
+        from . import _status
+
+        return getattr(_status, name)
     if name in __all__:
         from . import _api
 

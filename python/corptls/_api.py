@@ -8,9 +8,10 @@ import os
 
 TYPE_CHECKING = False  # not `typing`: its import costs ~15 ms, start-up must not pay it
 if TYPE_CHECKING:
-    from typing import Dict, Iterable, List, Optional, Sequence
+    from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from . import _bundle, _hooks
+from ._log import debug
 from ._undo import Undo
 from ._warnings import fix, warn
 from .clients import PATCHES
@@ -18,6 +19,7 @@ from .clients import PATCHES
 _lock = _thread.RLock()
 _undos: Dict[str, Undo] = {}
 _env_undo: Optional[Undo] = None  # the variables export_env set, while injected
+_autoloaded = False  # set once by the start-up hook (hand_over)
 
 
 def inject(*, extra_cas: "Optional[Iterable[str | os.PathLike[str]]]" = None, lazy: bool = False,
@@ -35,6 +37,7 @@ def inject(*, extra_cas: "Optional[Iterable[str | os.PathLike[str]]]" = None, la
     restores each previous value, or its absence.
     """
     if os.environ.get("CORPTLS_DISABLE") == "1":  # the escape hatch wins over every caller
+        debug("inject(): CORPTLS_DISABLE=1, nothing patched")
         return
     with _lock:
         if extra_cas is not None and _bundle.configure(extra_cas) and _bundle.injected():
@@ -46,8 +49,25 @@ def inject(*, extra_cas: "Optional[Iterable[str | os.PathLike[str]]]" = None, la
         if _bundle.injected():
             return
         _bundle.set_injected(True)
+        debug("inject(): each of %s is patched when imported (now, if it is already)",
+              ", ".join(target for _, target in PATCHES))
         for name, target in PATCHES:
             _watch(name, target)
+
+
+def hand_over() -> None:
+    """inject(lazy=True) for the start-up hook: reports become one line, status() says autoloaded."""
+    global _autoloaded
+    from . import _warnings
+
+    _warnings.one_line = True
+    _autoloaded = True
+    inject(lazy=True)
+
+
+def autoloaded() -> bool:
+    """Whether the start-up hook started corptls in this interpreter."""
+    return _autoloaded
 
 
 def extract() -> None:
@@ -56,6 +76,7 @@ def extract() -> None:
         if not _bundle.injected():
             return
         _bundle.set_injected(False)
+        debug("extract(): %s get their originals back", ", ".join(active_patches()) or "no patched modules")
         if _env_undo is not None:
             _env_undo.revert()
         for name, target in reversed(PATCHES):
@@ -67,6 +88,11 @@ def extract() -> None:
 
 def is_injected() -> bool:
     return _bundle.injected()
+
+
+def active_patches() -> Tuple[str, ...]:
+    """The modules whose patch is in place, in patch order."""
+    return tuple(target for name, target in PATCHES if name in _undos)
 
 
 def roots() -> List[object]:
@@ -123,6 +149,10 @@ def _watch(name: str, target: str) -> None:
                 importlib.import_module(f"corptls.clients.{name}").apply(module, undo)
             except Exception as exc:  # never into the importing program: that client stays stock
                 undo.revert()
+                del _undos[name]  # not active: status() must not list it
+                debug("left %s stock: its patch raised %r", target, exc)
                 warn(f"corptls: cannot patch {target} ({exc!r}); it keeps its own trust. {fix()}")
+                return
+            debug("patched %s (corptls.clients.%s)", target, name)
 
     _hooks.when_imported(target, apply)

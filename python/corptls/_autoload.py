@@ -104,10 +104,9 @@ def _watch() -> None:
 
 def _inject(module: object) -> None:
     def inject() -> None:
-        from . import _api, _warnings
+        from . import _api
 
-        _warnings.one_line = True
-        _api.inject(lazy=True)  # takes the watchers over, and patches what is imported already
+        _api.hand_over()  # takes the watchers over, and patches what is imported already
 
     _guarded(inject)
 

@@ -17,8 +17,9 @@ import os
 
 TYPE_CHECKING = False  # not `typing`: its import costs ~15 ms, start-up must not pay it
 if TYPE_CHECKING:
-    from typing import FrozenSet, Iterable, List, Optional, Tuple
+    from typing import Dict, FrozenSet, Iterable, List, Optional, Tuple
 
+from ._log import debug, enabled as log_enabled
 from ._warnings import fix, warn
 
 UNSET, READY, FAILED = "unset", "ready", "failed"
@@ -144,7 +145,13 @@ def fail(reason: str) -> None:
         if _now[0] == FAILED:
             return
         _now = (FAILED, None, reason)
+    debug("failed: %s; every patched call acts stock from now on", reason)
     warn(f"corptls: {reason}; Python's default trust is used. {fix()}")
+
+
+def collected() -> Optional[Bundle]:
+    """The bundle if collected already (never collects)."""
+    return _now[1]
 
 
 def state() -> Tuple[str, str]:
@@ -207,10 +214,21 @@ def _collect(extra: Tuple[str, ...]) -> Bundle:
     collection = _native.collect(certifi, defaults.openssl_cafile, defaults.openssl_capath, list(extra),
                                  defaults.capath, env.get("SSL_CERT_FILE"), env.get("SSL_CERT_DIR"),
                                  env.get("CORPTLS_EXTRA_CA_CERTS"))
+    debug("collecting: the OS store, certifi's file %s, OpenSSL's default file %s and directory %s, "
+          "SSL_CERT_FILE %s, SSL_CERT_DIR %s, CORPTLS_EXTRA_CA_CERTS %s, extra CAs %s", certifi,
+          defaults.openssl_cafile, defaults.openssl_capath, env.get("SSL_CERT_FILE"),
+          env.get("SSL_CERT_DIR"), env.get("CORPTLS_EXTRA_CA_CERTS"), list(extra))
+    if log_enabled():  # counting costs a pass over every root: only for a listener
+        counts: Dict[str, int] = {}
+        for root in collection.roots:
+            for label in root.sources:
+                counts[label] = counts.get(label, 0) + 1
+        debug("roots per source: %s; %d distinct", ", ".join(f"{k} {v}" for k, v in counts.items()),
+              len(collection.roots))
     for source, message in collection.problems:
         # A file's problem: say what to do with it. A variable's message names its own fix.
-        fix = ". Fix: repair or remove it; the other roots are in use" if ":" in source else ""
-        warn(f"corptls: {source}: {message}{fix}")
+        advice = ". Fix: repair or remove it; the other roots are in use" if ":" in source else ""
+        warn(f"corptls: {source}: {message}{advice}")
     # Default trust by path: certifi's file and OpenSSL's compiled-in default file and directory.
     # Not SSL_CERT_FILE / SSL_CERT_DIR: a program loading them chose them, like any other path.
     return Bundle(
@@ -230,7 +248,9 @@ def _store(pem: str) -> Optional[str]:
         reason = "no per-user cache directory (set CORPTLS_CACHE_DIR)"
     else:
         try:
-            return os.fspath(_native.store_bundle(directory, pem.encode("ascii")))
+            path = os.fspath(_native.store_bundle(directory, pem.encode("ascii")))
+            debug("bundle file: %s", path)
+            return path
         except OSError as exc:
             reason = f"{exc} (set CORPTLS_CACHE_DIR to a private writable directory)"
     warn(f"corptls: cannot write the bundle file: {reason}; using the roots in memory, "

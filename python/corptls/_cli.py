@@ -7,7 +7,7 @@ from typing import List, NoReturn, Optional
 
 import corptls
 
-from . import _commands, _doctor, _switch
+from . import _commands, _doctor, _run, _switch
 
 #: The longest --timeout: beyond it a number is a typo, and socket and time APIs overflow.
 MAX_TIMEOUT = 3600.0
@@ -59,5 +59,13 @@ def main(argv: Optional[List[str]] = None) -> int:
     doctor.add_argument("--timeout", type=_seconds, default=10.0,
                         help=f"seconds for the whole check, at most {MAX_TIMEOUT:g} (default 10)")
     doctor.set_defaults(run=lambda a: _doctor.run(a.url, a.json, a.timeout))
+    run = commands.add_parser(
+        "run", help="run a command that trusts the OS store: curl, Node.js, git, Python without corptls, ...",
+        description="Run CMD with the variables of `corptls env` (the bundle file: OS roots and certifi's) and "
+                    "CORPTLS_AUTOLOAD=1. Its exit status, signals, stdin and stdout are CMD's own; corptls "
+                    "prints nothing unless something is wrong. A CA file that the environment names already "
+                    "(REQUESTS_CA_BUNDLE, ...) is merged into the bundle.")
+    run.add_argument("command", nargs=argparse.REMAINDER, metavar="[--] CMD [ARGS...]")
+    run.set_defaults(run=lambda a: _run.run(a.command))
     args = parser.parse_args(argv)
     return int(args.run(args))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import ssl
 import sys
 import warnings
@@ -10,7 +11,7 @@ from typing import Dict, FrozenSet, List, Tuple
 
 import corptls
 
-from . import _exports, _native
+from . import _containers, _exports, _native
 from ._warnings import say
 from ._files import write_atomically
 
@@ -36,28 +37,37 @@ def add_parsers(commands: "argparse._SubParsersAction[argparse.ArgumentParser]")
                              "CORPTLS_EXTRA_CA_CERTS")
     bundle.set_defaults(run=run_bundle)
     env = commands.add_parser(
-        "env", help="shell lines pointing curl, git, Node.js, uv, ... at the bundle file",
+        "env", help="shell lines pointing curl, git, Node.js, uv, ... at the bundle file; or for containers",
         description="Print the assignments that point other tools at the bundle file, e.g. "
                     "eval \"$(corptls env)\" in bash or zsh, corptls env | source in fish, "
                     "corptls env --shell powershell | Out-String | Invoke-Expression in PowerShell, "
-                    "corptls env --shell cmd > corptls-env.cmd && call corptls-env.cmd in cmd.")
-    env.add_argument("--shell", choices=_exports.SHELLS,
+                    "corptls env --shell cmd > corptls-env.cmd && call corptls-env.cmd in cmd. "
+                    "For containers, --shell compose writes a compose override that mounts a copy of the "
+                    f"bundle read-only at {_containers.TARGET} and points the variables there (harbor: "
+                    "--extra-docker-compose FILE); --shell dotenv the variables for --env-file.")
+    env.add_argument("--shell", choices=_exports.SHELLS + _containers.FORMATS,
                      help="the syntax to print (default: detected from the environment)")
+    env.add_argument("-o", "--output", metavar="FILE", help="write FILE (atomically) instead of stdout")
+    env.add_argument("--service", action="append", metavar="NAME",
+                     help="compose: a service to give the bundle, may repeat (default: main, harbor's agent)")
+    env.add_argument("--bundle", metavar="FILE",
+                     help=f"compose, dotenv: the host copy of the bundle to mount, a stable name (default: "
+                          f"{_containers.COPY_NAME} beside -o FILE, else in the current directory)")
     env.set_defaults(run=run_env)
 
 
-def run_bundle(args: argparse.Namespace) -> int:
+def run_bundle(args: argparse.Namespace, command: str = "bundle") -> int:
     try:
         labels = parse_sources(args.sources)
     except ValueError as exc:
-        say(f"corptls bundle: {exc}")
+        say(f"corptls {command}: {exc}")
         return 2
     roots, problems = _collect()
     chosen = [r for r in roots if labels.intersection(r.sources)]  # type: ignore[attr-defined]
     for problem in problems:
         say(f"problem: {problem}")
     if not chosen:
-        say(f"corptls bundle: no roots from the sources {args.sources!r}; nothing written")
+        say(f"corptls {command}: no roots from the sources {args.sources!r}; nothing written")
         return 1
     # Marked as corptls's: read back through SSL_CERT_FILE & co. it is never a source of roots.
     pem = _native.BUNDLE_MARK + "\n" + "".join(ssl.DER_cert_to_PEM_cert(r.der) for r in chosen)  # type: ignore[attr-defined]
@@ -67,14 +77,25 @@ def run_bundle(args: argparse.Namespace) -> int:
         try:
             write_atomically(args.output, pem.encode("ascii"))
         except OSError as exc:
-            say(f"corptls bundle: cannot write {args.output}: {exc}")
+            say(f"corptls {command}: cannot write {args.output}: {exc}")
             return 1
-        say(f"corptls bundle: {len(chosen)} roots written to {args.output}")
+        say(f"corptls {command}: {len(chosen)} roots written to {args.output}")
     return 0
 
 
 def run_env(args: argparse.Namespace) -> int:
     shell = args.shell or _exports.detect_shell()
+    if shell not in _containers.FORMATS and (args.service or args.bundle):
+        say("corptls env: --service and --bundle are for --shell compose or dotenv")
+        return 2
+    if shell in _containers.FORMATS:
+        # The copy, not the cache's file: its name must not change when the roots do.
+        copy = os.path.abspath(args.bundle or os.path.join(os.path.dirname(args.output or ""), _containers.COPY_NAME))
+        status = run_bundle(argparse.Namespace(output=copy, sources=",".join(SOURCES)), "env")
+        if status:
+            return status
+        text = _containers.compose(copy, args.service or ["main"]) if shell == "compose" else _containers.dotenv()
+        return _emit(text, args.output, lf=True)
     _, problems = _collect()
     for problem in problems:
         say(f"problem: {problem}")
@@ -89,10 +110,22 @@ def run_env(args: argparse.Namespace) -> int:
     except ValueError as exc:
         say(f"corptls env: {exc}")
         return 1
-    if shell in ("powershell", "cmd"):
-        sys.stdout.write(text)
-    else:  # on Windows too (Git Bash): a CR would end up in every value
+    # LF but for PowerShell and cmd, on Windows too (Git Bash): a CR would end up in every value.
+    return _emit(text, args.output, lf=shell not in ("powershell", "cmd"))
+
+
+def _emit(text: str, output: "str | None", lf: bool) -> int:
+    """``text`` to the file ``output`` (atomically, UTF-8, as given), or to stdout."""
+    if output not in (None, "-"):
+        try:
+            write_atomically(output, text.encode("utf-8"))
+        except OSError as exc:
+            say(f"corptls env: cannot write {output}: {exc}")
+            return 1
+    elif lf:
         write_lf(text)
+    else:
+        sys.stdout.write(text)
     return 0
 
 

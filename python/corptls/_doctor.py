@@ -11,6 +11,7 @@ No output holds a credential: proxy URLs are masked (``_masks``).
 from __future__ import annotations
 
 import base64
+import dataclasses
 import http.client
 import os
 import platform
@@ -47,6 +48,7 @@ _OFF = ("0", "false", "no", "off")
 
 def environment() -> Dict[str, Any]:
     """The report without a URL."""
+    interpreter = dataclasses.asdict(corptls.status())  # before doctor's own collection below
     bundle = _bundle.current()
     per_source: Dict[str, Dict[str, Any]] = {}
     for root in corptls.roots():
@@ -59,6 +61,7 @@ def environment() -> Dict[str, Any]:
         "versions": {"python": platform.python_version(), "openssl": ssl.OPENSSL_VERSION,
                      "corptls": corptls.__version__, "platform": platform.platform()},
         "autoload": _switch.status(False),
+        "interpreter": interpreter,
         "bundle": bundle and bundle.path,
         "sources": per_source,
         "settings": {name: _masks.setting(name, os.environ[name]) for name in sorted(_tls_variables())
@@ -332,11 +335,20 @@ def run(url: Optional[str], as_json: bool, timeout: float) -> int:
     return status
 
 
+def _interpreter_line(status: Dict[str, Any]) -> str:
+    """``corptls.status()`` of the interpreter running doctor, in one line."""
+    how = "injected" + (" by autoload" if status["autoloaded"] else "") if status["injected"] else "not injected"
+    failed = f"; failed: {status['reason']}" if status["state"] == "failed" else ""
+    return (f"this interpreter: corptls {how}; patches: {', '.join(status['patches']) or 'none'}; "
+            f"bundle in use: {status['bundle'] or 'none'}{failed}")
+
+
 def _text(report: Dict[str, Any]) -> List[str]:
     if "url" not in report:
         v = report["versions"]
         lines = [f"corptls {v['corptls']}, Python {v['python']}, {v['openssl']}, {v['platform']}",
                  *[f"autoload: {line}" for line in report["autoload"]],
+                 _interpreter_line(report["interpreter"]),
                  f"bundle: {report['bundle'] or 'in memory only'}", "roots per source:"]
         for source, entry in report["sources"].items():
             lines.append(f"  {entry['roots']:4d}  {source}")

@@ -21,6 +21,7 @@ PATH_VARIABLES: Tuple[Tuple[str, str], ...] = (
     ("REQUESTS_CA_BUNDLE", "requests"),
     ("CURL_CA_BUNDLE", "curl"),
     ("NODE_EXTRA_CA_CERTS", "Node.js (added to its own roots)"),
+    ("CODEX_CA_CERTIFICATE", "the Codex CLI (before SSL_CERT_FILE)"),
     ("GIT_SSL_CAINFO", "git"),
     ("AWS_CA_BUNDLE", "AWS CLI, boto3/botocore"),
     ("PIP_CERT", "pip (--cert)"),

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from typing import Any, FrozenSet, Tuple
 
 from .. import _bundle
+from .._log import debug
 from .._undo import Undo
 
 
@@ -91,6 +92,8 @@ def apply(module: ModuleType, undo: Undo) -> None:
 
     def set_default_verify_paths(self: ssl.SSLContext) -> None:
         bundle = _bundle.active()
+        if bundle is not None and self.verify_mode == ssl.CERT_NONE:
+            debug("left a context stock: verify_mode is CERT_NONE")
         if bundle is None or self.verify_mode == ssl.CERT_NONE or not load_bundle(self, bundle):
             stock_default_paths(self)
             _defaulted.add(self)
@@ -108,6 +111,9 @@ def apply(module: ModuleType, undo: Undo) -> None:
                     cafile = None
             elif capath is not None and bundle.is_default_dir(capath):
                 load_bundle(self, bundle)
+            elif asked:
+                debug("left a context's own CAs alone (cafile=%r, capath=%r%s): the program pinned them",
+                      cafile, capath, ", cadata" if cadata is not None else "")
         if asked and cafile is None and capath is None and cadata is None:
             return None  # all of it came from memory (stock would refuse a call without arguments)
         return stock_load_locations(self, cafile, capath, cadata)
@@ -120,9 +126,13 @@ def apply(module: ModuleType, undo: Undo) -> None:
         if context.verify_mode == ssl.CERT_NONE or context in _widened:
             return
         bundle = _bundle.active()
-        if bundle is not None and (context in _defaulted or context not in born and bundle.holds_certifi_set(
-                context.get_ca_certs(binary_form=True))):
+        if bundle is None:
+            return
+        if context in _defaulted or context not in born and bundle.holds_certifi_set(
+                context.get_ca_certs(binary_form=True)):
             load_bundle(context, bundle)
+        else:
+            debug("left a context stock at its first handshake: it holds CAs of its own choice, not default trust")
 
     def wrap_socket(self: ssl.SSLContext, sock: Any, server_side: bool = False, *args: Any, **kwargs: Any) -> Any:
         if not server_side:

@@ -1,0 +1,109 @@
+"""`corptls env --shell compose|dotenv`: the bundle for containers (harbor's agents, any compose project).
+
+No container engine here: the override is checked as YAML (what compose reads), and a container
+is stood in for by a Node child that gets *only* the override's variables, with the in-container
+path remapped to the host copy the override mounts. The corporate root is in the OS store only
+(the store namespace): the control without the variables fails, the rogue host still fails.
+"""
+
+from __future__ import annotations
+
+import os
+import ssl
+import subprocess
+from pathlib import Path
+
+import yaml
+
+from corptls import _containers
+from tests.support.harness import Scenario, Stores
+from tests.support.pki import PKI
+from tests.support.shell import in_store, node_connect, sections
+
+GOOD, ROGUE = "api.corp.test", "rogue.corp.test"
+TARGET = "/etc/corptls/ca.pem"
+# The variables harbor's agents read, each checked against its tool (see README: Containers).
+AGENT_NAMES = {"NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CODEX_CA_CERTIFICATE"}
+NODE_UNTRUSTED = "error UNABLE_TO_GET_ISSUER_CERT_LOCALLY"
+NODE_ROGUE = "error UNABLE_TO_VERIFY_LEAF_SIGNATURE"
+VOLUME = {"type": "bind", "target": TARGET, "read_only": True}
+
+
+def der_ders(pem_file: Path) -> set[bytes]:
+    blocks = pem_file.read_text().split("-----END CERTIFICATE-----")[:-1]
+    return {ssl.PEM_cert_to_DER_cert(b[b.index("-----BEGIN"):] + "-----END CERTIFICATE-----\n") for b in blocks}
+
+
+def test_compose_override_mounts_a_stable_copy_into_each_service(stores: Stores, pki: PKI, tmp_path: Path) -> None:
+    """Long-syntax bind mount, read-only, of a copy whose name stays when the roots change (the plain
+    store, then the corporate one): the override is the same text, the copy gains the root."""
+    out_dir = tmp_path / "project"
+    out_dir.mkdir()
+    write = f'"$PY" -m corptls env --shell compose --service main --service verifier -o {out_dir}/corp-ca.compose.yaml'
+    before = in_store(write, stores.plain, tmp_path)
+    assert before.returncode == 0, before
+    first = (out_dir / "corp-ca.compose.yaml").read_text()
+    corp = ssl.PEM_cert_to_DER_cert(pki.corp_root_pem.read_text())
+    assert corp not in der_ders(out_dir / "corptls-ca.pem")
+    after = in_store(write, stores.corp, tmp_path)
+    assert after.returncode == 0 and after.stdout == "", after
+    assert after.stderr.startswith("corptls env: ") and f"roots written to {out_dir}/corptls-ca.pem" in after.stderr
+    text = (out_dir / "corp-ca.compose.yaml").read_text()
+    assert text == first, "the override names the same copy whatever the roots"
+    assert corp in der_ders(out_dir / "corptls-ca.pem")
+    assert sorted(p.name for p in out_dir.iterdir()) == ["corp-ca.compose.yaml", "corptls-ca.pem"]
+    override = yaml.safe_load(text)
+    assert list(override) == ["services"] and list(override["services"]) == ["main", "verifier"]
+    for service in override["services"].values():
+        assert service["volumes"] == [{**VOLUME, "source": str(out_dir / "corptls-ca.pem")}]
+        env = service["environment"]
+        assert AGENT_NAMES <= set(env) and set(env.values()) == {TARGET}, env
+        assert "UV_SYSTEM_CERTS" not in env, "uv would read the container's own store, without the root"
+
+
+def test_dotenv_lines_and_options_that_belong_to_containers(stores: Stores, tmp_path: Path) -> None:
+    proc = in_store(f"""
+cd {tmp_path}
+echo "== dotenv"; "$PY" -m corptls env --shell dotenv --bundle {tmp_path}/ca-copy.pem
+echo "== misuse"; "$PY" -m corptls env --shell bash --service main 2>&1; echo "rc=$?"
+""", stores.corp, tmp_path)
+    out = sections(proc)
+    lines = [line for line in out["dotenv"].splitlines() if not line.startswith("#")]
+    names = [line.split("=", 1)[0] for line in lines]
+    assert lines == [f"{name}={TARGET}" for name in names] and AGENT_NAMES <= set(names), out
+    assert (tmp_path / "ca-copy.pem").read_text().count("BEGIN CERTIFICATE") > 50
+    assert out["misuse"].splitlines() == ["corptls env: --service and --bundle are for --shell compose or dotenv",
+                                          "rc=2"]
+
+
+def test_windows_host_path_and_dollar_survive_yaml_and_compose_interpolation(scenario: Scenario) -> None:
+    """Docker Desktop takes `C:\\...` sources in the long syntax; compose interpolates `$`, so it is doubled."""
+    proc = scenario("from corptls import _containers\n"
+                    "print(_containers.compose('C:\\\\Users\\\\J\u00fcrgen $HOME\\\\corptls-ca.pem', ['main']), end='')")
+    assert proc.returncode == 0, proc
+    volume = yaml.safe_load(proc.stdout)["services"]["main"]["volumes"][0]
+    assert volume == {**VOLUME, "source": "C:\\Users\\J\u00fcrgen $$HOME\\corptls-ca.pem"}
+
+
+def test_a_container_stand_in_verifies_the_corporate_chain_with_only_the_override(
+    stores: Stores, proxy_env: dict, tmp_path: Path
+) -> None:
+    """Node with nothing but the override's environment (TARGET remapped to the mounted source),
+    outside the store namespace: the stock store has no corporate root, only the mounted copy does."""
+    written = in_store(f'"$PY" -m corptls env --shell compose -o {tmp_path}/o.yaml', stores.corp, tmp_path)
+    assert written.returncode == 0, written
+    main = yaml.safe_load((tmp_path / "o.yaml").read_text())["services"]["main"]
+    (volume,) = main["volumes"]
+    mounted = {name: volume["source"] if value == volume["target"] else value for name, value in main["environment"].items()}
+    script = node_connect(tmp_path)
+
+    def node(host: str, env: dict[str, str]) -> str:
+        bare = {"PATH": os.environ["PATH"], **env}  # no HOME, no proxy variables: only what a container gets
+        done = subprocess.run(["node", str(script), host, proxy_env["HTTPS_PROXY"]], env=bare, capture_output=True,
+                              text=True, timeout=60)
+        return (done.stdout or done.stderr).strip()
+
+    assert node(GOOD, {}) == NODE_UNTRUSTED  # control: the stock roots
+    assert node(GOOD, mounted) == "ok 200"
+    assert node(ROGUE, mounted) == NODE_ROGUE
+    assert sorted(mounted) == sorted(_containers.variables())
