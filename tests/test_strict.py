@@ -195,3 +195,31 @@ print(json.dumps(out))
     out = json.loads(proc.stdout)
     assert out == {"openssl": f"{tmp_path / 'leaf.pem'}: OK", "openssl-strict": f"{tmp_path / 'leaf.pem'}: OK",
                    "curl": "200", "node": "ok", "python": "ok"}, out
+
+
+def test_an_explicit_x509_strict_wins_over_the_variable(scenario: Scenario, installed: StoreLayout,
+                                                        proxy_env: dict) -> None:
+    """inject(x509_strict=True) keeps the flag on whatever CORPTLS_X509_STRICT says (and warns of
+    nothing); under the opt-in, a context corptls does not widen keeps it too."""
+    code = f"""
+import json, ssl, sys, urllib.request
+import corptls
+corptls.inject(x509_strict=True)
+try:
+    urllib.request.urlopen("https://{LAX_INTERMEDIATE}/", timeout=15)
+    strict = "ok"
+except Exception as exc:
+    strict = repr(exc)
+sys.stderr.write("-- the opt-in, after all --\\n")
+corptls.inject(x509_strict=False)
+pinned = ssl.create_default_context(cafile="/etc/ssl/certs/corptls-test-corporate-root.pem")
+print(json.dumps({{"strict": strict, "pinned": bool(pinned.verify_flags & ssl.VERIFY_X509_STRICT),
+                  "widened": bool(ssl.create_default_context().verify_flags & ssl.VERIFY_X509_STRICT)}}))
+"""
+    proc = scenario(code, store=installed, env={**proxy_env, "CORPTLS_X509_STRICT": "0"}, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    before, after = proc.stderr.split("-- the opt-in, after all --")
+    assert "VERIFY_X509_STRICT is off" not in before and after.count("VERIFY_X509_STRICT is off") == 1, proc.stderr
+    out = json.loads(proc.stdout)
+    assert NOT_CRITICAL in out["strict"], out
+    assert (out["pinned"], out["widened"]) == (True, False), out
