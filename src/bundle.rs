@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use crate::certs::{read_path, Found, Problem, BUNDLE_MARK};
 use crate::digest::{hex, sha256};
 use crate::hashed_dir::holds;
+use crate::twin::conforming_twin;
 use crate::x509::inspect;
 use crate::os_store;
 
@@ -36,11 +37,21 @@ pub struct Root {
     pub sources: Vec<String>,
     pub subject: String,
     pub not_after: i64,
-    /// A CA whose basicConstraints is not critical: Python 3.13+'s VERIFY_X509_STRICT rejects it.
-    pub strict_violation: bool,
+    /// The strict rules it breaks (src/x509.rs): Python 3.13+'s VERIFY_X509_STRICT rejects it.
+    pub strict_rules: Vec<&'static str>,
+    /// Its conforming twin (src/twin.rs): what contexts and the bundle file get in its place.
+    /// Never both: OpenSSL picks either of two anchors with one subject and key.
+    pub twin: Option<Vec<u8>>,
     /// OpenSSL finds it in its default directory when needed: no need to load it up front.
     pub in_lazy_dir: bool,
     subject_hash: String,
+}
+
+impl Root {
+    /// The certificate OpenSSL gets for this root: the twin, if it has one.
+    pub fn trusted(&self) -> &[u8] {
+        self.twin.as_deref().unwrap_or(&self.der)
+    }
 }
 
 #[derive(Default)]
@@ -66,12 +77,13 @@ impl Collection {
                 Ok(info) if info.is_anchor() => {
                     self.index.insert(sha256, self.roots.len());
                     self.roots.push(Root {
+                        twin: conforming_twin(&der),
                         der,
                         sha256,
                         sources: vec![label.to_owned()],
                         subject: info.subject,
                         not_after: info.not_after,
-                        strict_violation: info.strict_violation,
+                        strict_rules: info.strict_rules,
                         in_lazy_dir: false,
                         subject_hash: info.subject_hash,
                     });
@@ -99,7 +111,7 @@ impl Collection {
             .roots
             .iter()
             .filter(|r| !(eager_only && r.in_lazy_dir))
-            .map(|r| pem::Pem::new("CERTIFICATE", r.der.clone()))
+            .map(|r| pem::Pem::new("CERTIFICATE", r.trusted().to_vec()))
             .collect();
         let pem = pem::encode_many_config(&blocks, pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF));
         if eager_only || pem.is_empty() {
@@ -158,7 +170,7 @@ pub fn collect(request: &Request) -> Collection {
     }
     if let Some(dir) = &request.lazy_dir {
         for root in &mut collection.roots {
-            root.in_lazy_dir = holds(dir, &root.subject_hash, &root.der);
+            root.in_lazy_dir = holds(dir, &root.subject_hash, root.trusted());
         }
         // OpenSSL searches the directory only for a subject it holds nothing for: a root loaded
         // up front hides every same-subject root of the directory (a renewed root, say), so
@@ -194,7 +206,7 @@ mod tests {
         assert_eq!(hex(&r.sha256).len(), 64);
         assert!(r.subject.contains("CN=CorpTLS Fixture Root CA"), "{}", r.subject);
         assert!(r.not_after > 3_000_000_000, "{}", r.not_after); // valid 50 years: after 2065
-        assert!(!r.strict_violation); // basicConstraints is critical
+        assert!(r.strict_rules.is_empty() && r.twin.is_none()); // it conforms
         assert_eq!(r.sources, vec!["extra".to_owned()]);
     }
 
@@ -261,6 +273,19 @@ mod tests {
         assert_eq!(Collection::default().pem(false), "");
     }
 
+    #[test]
+    fn a_twin_replaces_its_original_in_the_bundle() {
+        let tmp = Scratch::new("twin");
+        let legacy = include_bytes!("../tests/fixtures/legacy-constrained-root.pem");
+        let mut c = Collection::default();
+        c.add("extra", read_path("extra", &tmp.write("both.pem", &[CA_PEM, legacy])));
+        let r = root(&c, &der_of(legacy)).expect("reported as the original");
+        assert_eq!(r.strict_rules, [crate::x509::BC_NOT_CRITICAL, crate::x509::NO_KEY_USAGE, crate::x509::NO_SUBJECT_KEY_ID]);
+        let twin = r.twin.clone().expect("twinned");
+        let parsed: Vec<Vec<u8>> = pem::parse_many(c.pem(false)).unwrap().into_iter().map(|p| p.into_contents()).collect();
+        assert_eq!(parsed, vec![der_of(CA_PEM), twin]);
+    }
+
     /// The CA variables, as the request carries them: empty values reported, path lists split.
     #[test]
     fn ca_variables() {
@@ -312,7 +337,8 @@ mod tests {
     }
 
     /// Two roots with one subject (a renewal): OpenSSL searches its directory only for a subject
-    /// it holds nothing for, so the directory's root must go up front beside the other one.
+    /// it holds nothing for, so the directory's root must go up front beside the other one. The
+    /// same hides a twinned root's original in the directory behind its twin.
     #[test]
     fn same_subject_as_an_eager_root_is_eager_too() {
         let dir = Scratch::new("renewed");
@@ -322,11 +348,19 @@ mod tests {
         std::fs::create_dir(&lazy).unwrap();
         let new_der = der_of(RENEWED_NEW_PEM);
         let hash = crate::x509::inspect(&new_der).unwrap().subject_hash;
-        std::fs::copy(&new, lazy.join(format!("{hash}.0"))).unwrap();
-
-        let alone = collect(&Request { extra: vec![new.clone()], lazy_dir: Some(lazy.clone()), ..Request::default() });
+        let in_dir = lazy.join(format!("{hash}.0"));
+        let lazy_dir = Some(lazy.clone());
+        // Both lack keyUsage: each is twinned, and its original in the directory is not what OpenSSL gets.
+        std::fs::copy(&new, &in_dir).unwrap();
+        let alone = collect(&Request { extra: vec![new.clone()], lazy_dir: lazy_dir.clone(), ..Request::default() });
+        let twinned = root(&alone, &new_der).unwrap();
+        assert!(twinned.twin.is_some() && !twinned.in_lazy_dir, "the twin goes up front");
+        // A directory holding what OpenSSL gets (here the twin itself).
+        let twin = twinned.twin.clone().unwrap();
+        std::fs::write(&in_dir, pem::encode(&pem::Pem::new("CERTIFICATE", twin))).unwrap();
+        let alone = collect(&Request { extra: vec![new.clone()], lazy_dir: lazy_dir.clone(), ..Request::default() });
         assert!(root(&alone, &new_der).unwrap().in_lazy_dir, "found lazily when nothing shadows it");
-        let both = collect(&Request { extra: vec![old, new], lazy_dir: Some(lazy), ..Request::default() });
+        let both = collect(&Request { extra: vec![old, new], lazy_dir, ..Request::default() });
         assert!(!root(&both, &new_der).unwrap().in_lazy_dir, "shadowed by the eager old root");
     }
 }

@@ -12,6 +12,7 @@ use x509_parser::der_parser::asn1_rs::{Any, Class, Tag};
 use x509_parser::prelude::X509Name;
 
 use crate::certs::parse;
+use crate::der::tlv;
 use crate::safe_read;
 
 /// OpenSSL's `<8 hex digits>.<n>` names (`.r<n>` for CRLs).
@@ -118,20 +119,6 @@ fn fold(bytes: &[u8]) -> Vec<u8> {
             in_space = false;
         }
     }
-    out
-}
-
-fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
-    let mut out = vec![tag];
-    let len = content.len();
-    if len < 0x80 {
-        out.push(len as u8);
-    } else {
-        let bytes: Vec<u8> = len.to_be_bytes().into_iter().skip_while(|&b| b == 0).collect();
-        out.push(0x80 | bytes.len() as u8);
-        out.extend(bytes);
-    }
-    out.extend_from_slice(content);
     out
 }
 

@@ -10,6 +10,8 @@ mod probe;
 mod safe_read;
 mod verify;
 mod x509;
+mod der;
+mod twin;
 mod hashed_dir;
 #[cfg(test)]
 mod ingest_fuzz;
@@ -39,7 +41,10 @@ struct Root {
     #[pyo3(get)]
     not_after: i64,
     #[pyo3(get)]
-    strict_violation: bool,
+    strict_rules: Vec<&'static str>,
+    /// Its conforming twin, which contexts and the bundle file get in its place.
+    #[pyo3(get)]
+    twin: Option<Py<PyBytes>>,
     #[pyo3(get)]
     in_lazy_dir: bool,
 }
@@ -96,7 +101,8 @@ fn collect(
                 sources: r.sources,
                 subject: r.subject,
                 not_after: r.not_after,
-                strict_violation: r.strict_violation,
+                twin: r.twin.map(|twin| PyBytes::new(py, &twin).unbind()),
+                strict_rules: r.strict_rules,
                 in_lazy_dir: r.in_lazy_dir,
             };
             Py::new(py, root)
@@ -132,7 +138,7 @@ struct CertInfo {
     not_after: i64,
     is_ca: bool,
     self_issued: bool,
-    strict_violation: bool,
+    strict_rules: Vec<&'static str>,
     sha256: String,
 }
 
@@ -146,7 +152,7 @@ fn inspect(der: &[u8]) -> PyResult<CertInfo> {
         not_after: info.not_after,
         is_ca: info.is_ca,
         self_issued: info.self_issued,
-        strict_violation: info.strict_violation,
+        strict_rules: info.strict_rules,
         sha256: digest::hex(&digest::sha256(der)),
     })
 }

@@ -1,8 +1,18 @@
 //! The facts corptls reports about one certificate.
 
+use x509_parser::extensions::ParsedExtension;
+use x509_parser::oid_registry::{OID_X509_EXT_AUTHORITY_KEY_IDENTIFIER, OID_X509_EXT_SUBJECT_KEY_IDENTIFIER};
 use x509_parser::prelude::{FromDer, X509Certificate};
 
 use crate::hashed_dir::subject_hash;
+
+/// The rules of Python 3.13+'s VERIFY_X509_STRICT (OpenSSL's X509_V_FLAG_X509_STRICT) that real
+/// certificates break, each with OpenSSL's own message. The first three a trust anchor's
+/// conforming twin repairs (src/twin.rs).
+pub const BC_NOT_CRITICAL: &str = "Basic Constraints of CA cert not marked critical";
+pub const NO_KEY_USAGE: &str = "CA cert does not include key usage extension";
+pub const NO_SUBJECT_KEY_ID: &str = "Missing Subject Key Identifier";
+pub const NO_AUTHORITY_KEY_ID: &str = "Missing Authority Key Identifier";
 
 pub struct Info {
     pub subject: String,
@@ -11,9 +21,9 @@ pub struct Info {
     pub not_after: i64,
     pub is_ca: bool,
     pub self_issued: bool,
-    /// A CA whose basicConstraints is missing or not critical: Python 3.13+'s
-    /// VERIFY_X509_STRICT rejects chains through it.
-    pub strict_violation: bool,
+    /// The strict rules it breaks, in OpenSSL's words: under VERIFY_X509_STRICT a chain
+    /// through it fails.
+    pub strict_rules: Vec<&'static str>,
     pub subject_hash: String,
 }
 
@@ -42,8 +52,33 @@ pub fn inspect(der: &[u8]) -> Result<Info, String> {
         not_after: cert.validity().not_after.timestamp(),
         is_ca,
         self_issued,
-        strict_violation: constraints.map_or(self_issued, |ext| ext.value.ca && !ext.critical),
+        strict_rules: strict_rules(&cert, is_ca, self_issued),
         subject_hash: hash,
         subject,
     })
+}
+
+/// OpenSSL checks these only on certificates above the leaf of a chain, and the key identifier
+/// of the issuer only where there is one (not on a self-issued root).
+fn strict_rules(cert: &X509Certificate<'_>, is_ca: bool, self_issued: bool) -> Vec<&'static str> {
+    let mut broken = Vec::new();
+    if is_ca {
+        if cert.basic_constraints().ok().flatten().is_some_and(|bc| !bc.critical) {
+            broken.push(BC_NOT_CRITICAL);
+        }
+        if !matches!(cert.key_usage(), Ok(Some(_))) {
+            broken.push(NO_KEY_USAGE);
+        }
+        if !matches!(cert.get_extension_unique(&OID_X509_EXT_SUBJECT_KEY_IDENTIFIER), Ok(Some(_))) {
+            broken.push(NO_SUBJECT_KEY_ID);
+        }
+    }
+    let authority_key_id = cert.get_extension_unique(&OID_X509_EXT_AUTHORITY_KEY_IDENTIFIER).ok().flatten();
+    let has_key_id = authority_key_id.is_some_and(|ext| {
+        matches!(ext.parsed_extension(), ParsedExtension::AuthorityKeyIdentifier(akid) if akid.key_identifier.is_some())
+    });
+    if !self_issued && !has_key_id {
+        broken.push(NO_AUTHORITY_KEY_ID);
+    }
+    broken
 }

@@ -314,3 +314,21 @@ out["rogue"] = fetch({direct.rogue.url("localhost")!r})
     assert out["good"] == "ok"
     assert is_verify_failure(out["rogue"]), out["rogue"]
     assert list((tmp_path / "corptls").iterdir()) == []
+
+
+def test_certifi_roots_that_break_strict_mode_are_twinned() -> None:
+    """Python 3.13+'s VERIFY_X509_STRICT: certifi's roots nearly all conform; those that do not
+    (TWCA Global Root CA has no subjectKeyIdentifier) break only rules a twin repairs, and get one."""
+    import certifi
+
+    from corptls import _native
+
+    repairable = {"Basic Constraints of CA cert not marked critical", "CA cert does not include key usage extension",
+                  "Missing Subject Key Identifier"}
+    roots = [r for r in _native.collect(certifi=certifi.where()).roots if "certifi" in r.sources]
+    assert len(roots) > 100
+    breaking = [r for r in roots if r.strict_rules]
+    assert len(breaking) < 5, [r.subject for r in breaking]
+    assert all(set(r.strict_rules) <= repairable and r.twin for r in breaking), [(r.subject, r.strict_rules)
+                                                                                   for r in breaking]
+    assert not any(r.twin for r in roots if not r.strict_rules)

@@ -34,7 +34,9 @@ from tests.support.origin import OriginServer
 from tests.support.pki import (
     CORP_INTERMEDIATE_CN,
     CORP_ROOT_CN,
+    LAX_INTERMEDIATE_CN,
     LAX_ROOT_CN,
+    LEGACY_ROOT_CN,
     PKI,
     ROGUE_ROOT_CN,
     ZSCALER_INTERMEDIATE_CN,
@@ -53,6 +55,8 @@ NOTHING_TRUSTS = "which nothing here trusts"
 STRICT_REJECTS = re.compile(r"Python 3\.13\+ \(VERIFY_X509_STRICT\) (rejects|would reject)")
 #: OpenSSL's message for a CA whose basicConstraints is not critical (under X509_STRICT).
 OPENSSL_NOT_CRITICAL = "Basic Constraints of CA cert not marked critical"
+REPAIRED = "corptls repairs it: contexts and the bundle file get its conforming twin"
+OPT_IN = "CORPTLS_X509_STRICT=0 (inject(x509_strict=False)) clears the flag on the contexts corptls widens"
 
 
 def _strict_pythons() -> list[str]:
@@ -127,12 +131,14 @@ def assert_one_line(message: object) -> None:
 
 @pytest.fixture(scope="module")
 def extra_store(pki: PKI, tmp_path_factory: pytest.TempPathFactory) -> StoreLayout:
-    """The corporate store plus the Zscaler test root and the lax root (basicConstraints not critical)."""
+    """The corporate store plus the Zscaler test root, the lax root (basicConstraints not critical)
+    and the legacy root (Zscaler 2014's defects)."""
     return build_store(
         tmp_path_factory.mktemp("doctor-stores") / "extra",
         corp_root_pem=pki.corp_root_pem,
         extra_files={"corptls-test-zscaler-root.pem": pki.zscaler_root_pem,
-                     "corptls-test-lax-root.pem": pki.lax_root_pem},
+                     "corptls-test-lax-root.pem": pki.lax_root_pem,
+                     "corptls-test-legacy-root.pem": pki.legacy_root_pem},
     )
 
 
@@ -338,27 +344,42 @@ def test_strict_warning_for_a_root_without_critical_basic_constraints(
     report = result.report
     assert [c["issuer"] for c in report["chain"]] == [f"O=CorpTLS Tests, CN={LAX_ROOT_CN}"]
     assert report["verdicts"]["os"] is None, report["verdicts"]
-    # This interpreter (< 3.13) does not verify strictly: corptls trusts the chain, and warns.
-    strict_here = sys.version_info >= (3, 13)
-    assert (report["verdicts"]["corptls"] is None) is not strict_here, report["verdicts"]
-    assert result.rc == (1 if strict_here else 0), result
+    # Strict or not (this interpreter is < 3.13), corptls trusts the chain through the root's twin.
+    assert report["verdicts"]["corptls"] is None, report["verdicts"]
+    assert result.rc == 0, result
     [warning] = report["strict"]
-    assert f"CN={LAX_ROOT_CN} (root)" in warning and "not critical" in warning, warning
+    assert f"CN={LAX_ROOT_CN} (root): {OPENSSL_NOT_CRITICAL}: " in warning and REPAIRED in warning, warning
     assert STRICT_REJECTS.search(warning), warning
 
     text = doctor(scenario, "https://lax.corp.test", store=extra_store, env=proxy_env, json_output=False)
     assert any(line.startswith("warning: ") and LAX_ROOT_CN in line for line in text.proc.stdout.splitlines()), text
 
 
+def test_strict_rules_per_certificate_and_what_becomes_of_them(
+    scenario: Scenario, extra_store: StoreLayout, proxy_env: dict[str, str | None]
+) -> None:
+    """Every rule the legacy root breaks, repaired; an intermediate's, named with the opt-in."""
+    [root] = doctor(scenario, "https://legacy.corp.test", store=extra_store, env=proxy_env).report["strict"]
+    assert root.startswith(f"O=CorpTLS Tests, CN={LEGACY_ROOT_CN} (root): {OPENSSL_NOT_CRITICAL}; CA cert does not "
+                           "include key usage extension; Missing Subject Key Identifier: "), root
+    assert REPAIRED in root, root
+    [intermediate] = doctor(scenario, "https://laxint.corp.test", store=extra_store, env=proxy_env).report["strict"]
+    assert intermediate.startswith(f"O=CorpTLS Tests, CN={LAX_INTERMEDIATE_CN}: {OPENSSL_NOT_CRITICAL}: "), intermediate
+    assert STRICT_REJECTS.search(intermediate) and OPT_IN in intermediate, intermediate
+    relaxed = doctor(scenario, "https://laxint.corp.test", store=extra_store, env={**proxy_env, "CORPTLS_X509_STRICT": "0"})
+    [line] = relaxed.report["strict"]
+    assert "CORPTLS_X509_STRICT=0 is in force" in line, line
+
+
 if STRICT_PYTHONS:  # defined only where such an interpreter exists: a skip would fail the run
 
     @pytest.mark.parametrize("python", STRICT_PYTHONS)
-    def test_python_313_rejects_it_and_corptls_keeps_it_strict(
+    def test_python_313_rejects_it_and_corptls_repairs_it_with_strict_on(
         scenario: Scenario, pki: PKI, lax_server: OriginServer, extra_store: StoreLayout, python: str
     ) -> None:
         """Python >= 3.13's default context refuses the lax chain with a real handshake, and only
-        VERIFY_X509_STRICT makes it refuse; corptls.inject() leaves that flag on (it adds roots, it
-        never relaxes verification), so the fix belongs in the certificate, not in corptls."""
+        VERIFY_X509_STRICT makes it refuse; after corptls.inject() the context verifies it through the
+        root's conforming twin with that flag still on."""
         code = f"""
 import json, socket, ssl
 import corptls
@@ -376,7 +397,7 @@ relaxed = ssl.create_default_context(cafile={str(pki.lax_root_pem)!r})
 relaxed.verify_flags &= ~ssl.VERIFY_X509_STRICT
 corptls.inject()
 injected = ssl.create_default_context()
-print(json.dumps({{"default": handshake(default), "relaxed": handshake(relaxed),
+print(json.dumps({{"default": handshake(default), "relaxed": handshake(relaxed), "injected": handshake(injected),
                   "injected_strict": bool(injected.verify_flags & ssl.VERIFY_X509_STRICT)}}))
 """
         wrapper = (f"import os, subprocess, sys\n"
@@ -385,20 +406,27 @@ print(json.dumps({{"default": handshake(default), "relaxed": handshake(relaxed),
         proc = scenario(wrapper, store=extra_store)
         assert proc.returncode == 0, proc.stderr
         outcome = json.loads(proc.stdout)
-        assert outcome == {"default": OPENSSL_NOT_CRITICAL, "relaxed": "ok", "injected_strict": True}, outcome
+        assert outcome == {"default": OPENSSL_NOT_CRITICAL, "relaxed": "ok", "injected": "ok",
+                           "injected_strict": True}, outcome
 
     @pytest.mark.parametrize("python", STRICT_PYTHONS)
     def test_doctor_under_python_313(
         scenario: Scenario, extra_store: StoreLayout, proxy_env: dict[str, str | None], python: str
     ) -> None:
-        result = doctor(scenario, "https://lax.corp.test", store=extra_store, env=proxy_env, python=python)
+        for host in ("lax.corp.test", "legacy.corp.test"):
+            result = doctor(scenario, f"https://{host}", store=extra_store, env=proxy_env, python=python)
+            assert result.rc == 0, result
+            report = result.report
+            assert report["verdicts"]["os"] is None and report["verdicts"]["corptls"] is None, report["verdicts"]
+            [warning] = report["strict"]
+            assert REPAIRED in warning, warning
+        result = doctor(scenario, "https://laxint.corp.test", store=extra_store, env=proxy_env, python=python)
         assert result.rc == 1, result
-        report = result.report
-        assert report["verdicts"]["os"] is None, report["verdicts"]
-        assert OPENSSL_NOT_CRITICAL in report["verdicts"]["corptls"], report["verdicts"]
-        [warning] = report["strict"]
-        assert STRICT_REJECTS.search(warning), warning
-        assert "a root corptls trusts" in report["interception"]["advice"], report["interception"]
+        assert OPENSSL_NOT_CRITICAL in result.report["verdicts"]["corptls"], result.report["verdicts"]
+        assert "still rejected" in result.report["interception"]["advice"], result.report["interception"]
+        relaxed = doctor(scenario, "https://laxint.corp.test", store=extra_store, python=python,
+                         env={**proxy_env, "CORPTLS_X509_STRICT": "0"})
+        assert relaxed.rc == 0 and relaxed.report["verdicts"]["corptls"] is None, relaxed
 
 
 # ----------------------------------------------------------------------------------------------
@@ -515,6 +543,8 @@ WEAKENING: dict[str, tuple[str, str, str, str]] = {
                            "set REQUESTS_CA_BUNDLE to an existing file"),
     "CORPTLS_EXTRA_CA_CERTS": ("/nonexistent/extra.pem", "breaks", "missing path (/nonexistent/extra.pem)",
                                "set CORPTLS_EXTRA_CA_CERTS to an existing file"),
+    "CORPTLS_X509_STRICT": ("0", "weakens", "without Python 3.13+'s VERIFY_X509_STRICT",
+                            "unset it once the intermediate or leaf that breaks a strict rule is reissued"),
 }
 
 

@@ -23,7 +23,7 @@ _autoloaded = False  # set once by the start-up hook (hand_over)
 
 
 def inject(*, extra_cas: "Optional[Iterable[str | os.PathLike[str]]]" = None, lazy: bool = False,
-           export_env: bool = False) -> None:
+           export_env: bool = False, x509_strict: Optional[bool] = None) -> None:
     """Make Python's HTTPS clients trust the OS store (plus certifi's roots and ``extra_cas``).
 
     ``extra_cas=None`` keeps those of an earlier call; new ones re-apply every patch.
@@ -35,11 +35,18 @@ def inject(*, extra_cas: "Optional[Iterable[str | os.PathLike[str]]]" = None, la
     ...) at the bundle file: SSL_CERT_FILE, REQUESTS_CA_BUNDLE, NODE_EXTRA_CA_CERTS, ... (the
     list is ``corptls env``'s; the store is read at once, even when ``lazy``); extract()
     restores each previous value, or its absence.
+    Python 3.13+'s VERIFY_X509_STRICT stays on: a root that breaks it is loaded as its conforming
+    twin. Only ``x509_strict=False`` (or ``CORPTLS_X509_STRICT=0``; ``None`` keeps the earlier
+    choice) clears that flag, on the contexts corptls widens only, for an intermediate or leaf
+    that breaks it; chain, host name and expiry stay verified, and a warning says so.
     """
     if os.environ.get("CORPTLS_DISABLE") == "1":  # the escape hatch wins over every caller
         debug("inject(): CORPTLS_DISABLE=1, nothing patched")
         return
     with _lock:
+        if x509_strict is not None:
+            _bundle.set_x509_strict(x509_strict)
+        _warn_if_relaxed()
         if extra_cas is not None and _bundle.configure(extra_cas) and _bundle.injected():
             extract()  # the patches hold the old bundle's path: apply them afresh
         if not lazy or export_env:
@@ -117,6 +124,18 @@ def verify_chain(chain_der: Sequence[bytes], hostname: str) -> None:
     from . import _native
 
     _native.verify_chain(list(chain_der), hostname)
+
+
+_relaxed_said = False
+
+
+def _warn_if_relaxed() -> None:
+    """One line per process while the strict opt-in is in force."""
+    global _relaxed_said
+    if not _bundle.x509_strict() and not _relaxed_said:
+        _relaxed_said = True
+        warn("corptls: CORPTLS_X509_STRICT=0 / x509_strict=False: VERIFY_X509_STRICT is off on the contexts "
+             "corptls widens (chain, host name and expiry are still verified)")
 
 
 def _export_env() -> None:

@@ -90,6 +90,7 @@ _now: Tuple[str, Optional[Bundle], str] = (UNSET, None, "")
 _extra: Tuple[str, ...] = ()
 _handed_out = Files()  # every bundle file this process wrote: never read back, whatever the state
 _injected = False  # the one record of inject(): patched code widens only while it is set
+_x509_strict: Optional[bool] = None  # inject(x509_strict=...); None: CORPTLS_X509_STRICT decides
 
 
 def configure(extra: Iterable["str | os.PathLike[str]"]) -> bool:
@@ -171,6 +172,19 @@ def set_injected(on: bool) -> None:
 
 def injected() -> bool:
     return _injected
+
+
+def set_x509_strict(on: bool) -> None:
+    global _x509_strict
+    _x509_strict = on
+
+
+def x509_strict() -> bool:
+    """False only on an explicit opt-in: then the contexts corptls widens verify without
+    VERIFY_X509_STRICT (for intermediates and leaves no twin can repair)."""
+    if _x509_strict is not None:
+        return _x509_strict
+    return os.environ.get("CORPTLS_X509_STRICT") != "0"
 
 
 def active() -> Optional[Bundle]:

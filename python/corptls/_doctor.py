@@ -75,7 +75,7 @@ def _tls_variables() -> List[str]:
         "SSL_CERT_DIR", "PYTHONHTTPSVERIFY", "SSL_VERIFY", "NODE_TLS_REJECT_UNAUTHORIZED", "GIT_SSL_NO_VERIFY",
         "PIP_TRUSTED_HOST", "UV_INSECURE_HOST", "UV_NATIVE_TLS", "HTTPS_PROXY", "https_proxy", "HTTP_PROXY",
         "http_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy", "CORPTLS_EXTRA_CA_CERTS", "CORPTLS_AUTOLOAD",
-        "CORPTLS_DISABLE", "CORPTLS_CACHE_DIR",
+        "CORPTLS_DISABLE", "CORPTLS_CACHE_DIR", "CORPTLS_X509_STRICT",
     ]
 
 
@@ -117,6 +117,10 @@ def settings_findings(env: "os._Environ[str] | Dict[str, str]") -> List[Finding]
         if missing:
             flag(name, "breaks", f"points at a missing path ({', '.join(missing)}): tools that read it fail",
                  f"set {name} to an existing file (`corptls bundle -o FILE`) or unset it")
+    if env.get("CORPTLS_X509_STRICT") == "0":
+        flag("CORPTLS_X509_STRICT", "weakens", "the contexts corptls widens verify without Python 3.13+'s "
+             "VERIFY_X509_STRICT (chain, host name and expiry still verified)",
+             "unset it once the intermediate or leaf that breaks a strict rule is reissued (`corptls doctor URL` names it)")
     if env.get("CORPTLS_DISABLE") == "1":
         flag("CORPTLS_DISABLE", "note", "every corptls patch is off", "unset CORPTLS_DISABLE to use corptls")
     return found
@@ -163,12 +167,35 @@ def url_report(url: str, timeout: float) -> Dict[str, Any]:
     report["trusted"] = report["verdicts"]["corptls"] is None
     anchor = _anchor(chain, infos)
     report["interception"] = _interception(report["verdicts"], anchor, infos)
-    report["strict"] = [f"{i.subject}: basicConstraints missing or not critical; Python 3.13+ "
-                        "(VERIFY_X509_STRICT) rejects this chain" for i in infos[1:] if i.is_ca and i.strict_violation]
-    if anchor is not None and anchor.strict_violation and not infos[-1].self_issued:
-        report["strict"].append(f"{anchor.subject} (root): basicConstraints missing or not critical; Python 3.13+ "
-                                "(VERIFY_X509_STRICT) rejects this chain")
+    report["strict"] = _strict(infos, anchor)
     return report
+
+
+def _strict(infos: List[Any], anchor: Optional[Any]) -> List[str]:
+    """Per certificate of the chain and its root, the strict rules (Python 3.13+'s
+    VERIFY_X509_STRICT) it breaks, and what becomes of them: a root corptls loads as its
+    conforming twin is repaired; for the others only the opt-in helps."""
+    twinned = {r.sha256 for r in corptls.roots() if r.twin is not None}  # type: ignore[attr-defined]
+    below = infos[:-1] if infos[-1].self_issued else infos
+    rejects = "Python 3.13+ (VERIFY_X509_STRICT) rejects this chain"
+    if not _bundle.x509_strict():
+        opt_in = "CORPTLS_X509_STRICT=0 is in force: the contexts corptls widens skip these checks"
+    else:
+        opt_in = ("only its issuer can fix it; CORPTLS_X509_STRICT=0 (inject(x509_strict=False)) clears the flag "
+                  "on the contexts corptls widens (chain, host name and expiry stay verified)")
+    lines = []
+    for info, root in [(i, False) for i in below] + ([(anchor, True)] if anchor is not None else []):
+        if not info.strict_rules:
+            continue
+        if root and info.sha256 in twinned:
+            what = ("Python 3.13+ (VERIFY_X509_STRICT) would reject it; corptls repairs it: contexts and the bundle "
+                    "file get its conforming twin (same name, key and constraints)")
+        elif root:
+            what = f"{rejects}; corptls has no twin for this root (is it in the OS store or your extra CAs?)"
+        else:
+            what = f"{rejects}; {opt_in}"
+        lines.append(f"{info.subject}{' (root)' if root else ''}: {'; '.join(info.strict_rules)}: {what}")
+    return lines
 
 
 def _parse(url: str) -> Tuple[str, int]:

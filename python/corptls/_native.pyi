@@ -9,7 +9,8 @@ class Root:
     """One trust anchor of the bundle."""
 
     @property
-    def der(self) -> bytes: ...
+    def der(self) -> bytes:
+        """The root as its source holds it (for a twinned root: the original, not the twin)."""
     @property
     def sha256(self) -> str: ...
     @property
@@ -22,8 +23,12 @@ class Root:
     def not_after(self) -> int:
         """Expiry, seconds since the Unix epoch."""
     @property
-    def strict_violation(self) -> bool:
-        """basicConstraints not critical: rejected under Python 3.13+'s VERIFY_X509_STRICT."""
+    def strict_rules(self) -> list[str]:
+        """The rules of Python 3.13+'s VERIFY_X509_STRICT it breaks, in OpenSSL's words."""
+    @property
+    def twin(self) -> Optional[bytes]:
+        """Its conforming twin (DER), which contexts and the bundle file get in its place: same name,
+        key, validity and other extensions, basicConstraints critical, keyUsage and SKID where missing."""
     @property
     def in_lazy_dir(self) -> bool:
         """OpenSSL finds it in its default (hashed) directory when needed."""
@@ -36,7 +41,7 @@ class Collection:
         """(source, message) for every certificate or path that could not be used."""
     @property
     def pem(self) -> str:
-        """The deduplicated bundle, PEM with LF line endings."""
+        """The deduplicated bundle, PEM with LF line endings; twins in place of their originals."""
     @property
     def eager_pem(self) -> str:
         """The roots of the bundle that are not in ``lazy_dir``: what a context loads up front."""
@@ -70,7 +75,8 @@ class CertInfo:
     not_after: int
     is_ca: bool
     self_issued: bool
-    strict_violation: bool
+    #: The rules of Python 3.13+'s VERIFY_X509_STRICT it breaks, in OpenSSL's words.
+    strict_rules: list[str]
     sha256: str
 
 def inspect(der: bytes) -> CertInfo:

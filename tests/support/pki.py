@@ -7,6 +7,13 @@ Trust model:
   * Zscaler root -> Zscaler intermediate -> leaves  (an interception product `corptls doctor` names)
   * lax root -> leaves                         (a corporate root whose basicConstraints is NOT
                                                 critical: Python 3.13's VERIFY_X509_STRICT rejects it)
+  * legacy root -> legacy intermediate -> leaves  (a root with exactly the old Zscaler root's
+                                                strict defects: basicConstraints not critical, no
+                                                keyUsage, no subjectKeyIdentifier; and name
+                                                constraints, permitted DNS corp.test: its twin must
+                                                keep them. Intermediate and leaves conform)
+  * corp root -> lax intermediate -> leaves     (an intermediate whose basicConstraints is not
+                                                critical: no twin repairs it, only the opt-in)
 """
 
 from __future__ import annotations
@@ -25,7 +32,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-Issuer = Literal["corp", "rogue", "origin", "zscaler", "lax"]
+Issuer = Literal["corp", "rogue", "origin", "zscaler", "lax", "legacy", "laxint"]
 
 CORP_ROOT_CN = "CorpTLS Test Corporate Root CA"
 CORP_INTERMEDIATE_CN = "CorpTLS Test Corporate Intermediate CA"
@@ -34,6 +41,11 @@ ORIGIN_ROOT_CN = "CorpTLS Test Origin Root CA"
 ZSCALER_ROOT_CN = "Zscaler Root CA (CorpTLS Test)"
 ZSCALER_INTERMEDIATE_CN = "Zscaler Intermediate Root CA (CorpTLS Test)"
 LAX_ROOT_CN = "CorpTLS Test Lax Corporate Root CA"
+LEGACY_ROOT_CN = "CorpTLS Test Legacy Inspection Root CA"
+LEGACY_INTERMEDIATE_CN = "CorpTLS Test Legacy Inspection Intermediate CA"
+LAX_INTERMEDIATE_CN = "CorpTLS Test Lax Intermediate CA"
+#: The one DNS subtree the legacy root permits.
+LEGACY_PERMITTED = "corp.test"
 #: Name the origin server's certificate is issued for (the proxy verifies against it).
 ORIGIN_HOSTNAME = "origin.test"
 
@@ -75,10 +87,12 @@ def _san_entry(value: str) -> x509.GeneralName:
 
 
 def _make_ca(
-    cn: str, parent: _CA | None = None, path_length: int | None = None, critical_constraints: bool = True
+    cn: str, parent: _CA | None = None, path_length: int | None = None, critical_constraints: bool = True,
+    legacy: bool = False,
 ) -> _CA:
     """Self-signed root (parent=None) or intermediate with CA-appropriate, strict-mode-safe extensions
-    (unless critical_constraints=False: basicConstraints not critical, as some corporate roots have)."""
+    (unless critical_constraints=False: basicConstraints not critical, as some corporate roots have;
+    legacy: that, no keyUsage and no subjectKeyIdentifier, and name constraints)."""
     key = ec.generate_private_key(ec.SECP256R1())
     now = dt.datetime.now(dt.timezone.utc)
     issuer_name = parent.cert.subject if parent else _name(cn)
@@ -91,17 +105,23 @@ def _make_ca(
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - _ONE_DAY)
         .not_valid_after(now + 3650 * _ONE_DAY)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=path_length), critical=critical_constraints)
-        .add_extension(
+        .add_extension(x509.BasicConstraints(ca=True, path_length=path_length),
+                       critical=critical_constraints and not legacy)
+    )
+    if legacy:
+        builder = builder.add_extension(
+            x509.NameConstraints(permitted_subtrees=[x509.DNSName(LEGACY_PERMITTED)], excluded_subtrees=None),
+            critical=True,
+        )
+    else:
+        builder = builder.add_extension(
             x509.KeyUsage(
                 digital_signature=True, content_commitment=False, key_encipherment=False,
                 data_encipherment=False, key_agreement=False, key_cert_sign=True,
                 crl_sign=True, encipher_only=False, decipher_only=False,
             ),
             critical=True,
-        )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-    )
+        ).add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
     if parent:
         builder = builder.add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(parent.key.public_key()), critical=False
@@ -164,6 +184,11 @@ class PKI:
         self.zscaler_root_pem = self._write("zscaler-root.pem", _pem(self._zscaler_root.cert))
         self.zscaler_intermediate_pem = self._write("zscaler-intermediate.pem", _pem(self._zscaler_int.cert))
         self.lax_root_pem = self._write("lax-root.pem", _pem(self._lax_root.cert))
+        self._legacy_root = _make_ca(LEGACY_ROOT_CN, legacy=True)
+        self._legacy_int = _make_ca(LEGACY_INTERMEDIATE_CN, parent=self._legacy_root, path_length=0)
+        self._lax_int = _make_ca(LAX_INTERMEDIATE_CN, parent=self._corp_root, path_length=0,
+                                 critical_constraints=False)
+        self.legacy_root_pem = self._write("legacy-root.pem", _pem(self._legacy_root.cert))
         self._leaves: dict[tuple[str, str, bool, tuple[str, ...]], tuple[bytes, bytes]] = {}
         self._lock = threading.Lock()  # the proxy mints leaves from many threads
 
@@ -180,15 +205,17 @@ class PKI:
         expired: bool = False,
         san: list[str] | None = None,
     ) -> tuple[bytes, bytes]:
-        """Return (cert_chain_pem, key_pem) for `hostname`; corp and Zscaler chains include the intermediate."""
+        """Return (cert_chain_pem, key_pem) for `hostname`; chains through an intermediate include it."""
         names = tuple(san) if san is not None else (hostname,)
         cache_key = (hostname, issuer, expired, names)
         with self._lock:
             if cache_key not in self._leaves:
-                ca = {"corp": self._corp_int, "rogue": self._rogue_root, "origin": self._origin_root,
-                      "zscaler": self._zscaler_int, "lax": self._lax_root}[issuer]
+                intermediates = {"corp": self._corp_int, "zscaler": self._zscaler_int, "legacy": self._legacy_int,
+                                 "laxint": self._lax_int}
+                ca = intermediates.get(issuer) or {"rogue": self._rogue_root, "origin": self._origin_root,
+                                                   "lax": self._lax_root}[issuer]
                 cert, key = _make_leaf(ca, hostname, list(names), expired)
-                intermediate = {"corp": self._corp_int, "zscaler": self._zscaler_int}.get(issuer)
+                intermediate = intermediates.get(issuer)
                 chain = _pem(cert) + (_pem(intermediate.cert) if intermediate else b"")
                 self._leaves[cache_key] = (chain, _key_pem(key))
             return self._leaves[cache_key]

@@ -11,6 +11,11 @@ what the proxy presents, so a single proxy covers every case:
   wrongname.corp.test                 valid corp leaf, but for `other.corp.test`
   zscaler.corp.test                   leaf + intermediate issued by the "Zscaler Root CA" test root
   lax.corp.test                       leaf of the lax root (basicConstraints not critical)
+  legacy.corp.test                    leaf + intermediate of the legacy root (Zscaler 2014's defects)
+  legacy-expired.corp.test            expired leaf of the legacy root's intermediate
+  legacy-wrongname.corp.test          legacy leaf, but for `other.corp.test`
+  legacy.outside.test                 legacy leaf outside the root's name constraints
+  laxint.corp.test                    leaf + lax intermediate (basicConstraints not critical) of the corp root
 """
 
 from __future__ import annotations
@@ -32,6 +37,11 @@ SPECIAL_HOSTS: dict[str, tuple[str, dict[str, Any]]] = {
     "wrongname.corp.test": ("other.corp.test", {}),
     "zscaler.corp.test": ("zscaler.corp.test", {"issuer": "zscaler"}),
     "lax.corp.test": ("lax.corp.test", {"issuer": "lax"}),
+    "legacy.corp.test": ("legacy.corp.test", {"issuer": "legacy"}),
+    "legacy-expired.corp.test": ("legacy-expired.corp.test", {"issuer": "legacy", "expired": True}),
+    "legacy-wrongname.corp.test": ("other.corp.test", {"issuer": "legacy"}),
+    "legacy.outside.test": ("legacy.outside.test", {"issuer": "legacy"}),
+    "laxint.corp.test": ("laxint.corp.test", {"issuer": "laxint"}),
 }
 
 _IO_TIMEOUT = 15.0

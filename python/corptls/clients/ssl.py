@@ -24,8 +24,10 @@ up front only the roots that directory lacks (see ``_bundle.Bundle``).
   ROOT store's roots (less ``Disallowed``), so ROOT is not read again, and from ``CA`` only what
   neither the bundle nor ``Disallowed`` holds is loaded (see ``windows_stores``).
 
-Verification settings (``verify_mode``, ``check_hostname``, ``verify_flags``) are never touched;
-a context with ``CERT_NONE`` is left stock (but for a bundle file it loads: never read from disk).
+Verification settings (``verify_mode``, ``check_hostname``, ``verify_flags``) are never touched,
+but for the explicit opt-in ``inject(x509_strict=False)`` / ``CORPTLS_X509_STRICT=0``: a context
+that gets the bundle then loses ``VERIFY_X509_STRICT`` (Python 3.13+), and no other flag.
+A context with ``CERT_NONE`` is left stock (but for a bundle file it loads: never read from disk).
 """
 
 from __future__ import annotations
@@ -82,6 +84,8 @@ def apply(module: ModuleType, undo: Undo) -> None:
         except (ssl.SSLError, OSError, ValueError) as exc:
             _bundle.fail(f"OpenSSL refused the bundle ({exc!r})")
             return False
+        if not _bundle.x509_strict():
+            context.verify_flags &= ~ssl.VERIFY_X509_STRICT
         _widened.add(context)
         return True
 
