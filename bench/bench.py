@@ -41,10 +41,22 @@ import time
 
 _CA_VAR = re.compile(r"(CA_BUNDLE|CA_CERT|CAINFO|CAPATH|CERT_FILE|CERT_DIR|SSL_ROOTS|_CERTS?$)")
 _CA_VARS = {
-    "SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "NODE_EXTRA_CA_CERTS",
-    "GIT_SSL_CAINFO", "GIT_SSL_CAPATH", "PIP_CERT", "AWS_CA_BUNDLE", "HTTPLIB2_CA_CERTS",
-    "GRPC_DEFAULT_SSL_ROOTS_FILE_PATH", "NIX_SSL_CERT_FILE", "CLOUDSDK_CORE_CUSTOM_CA_CERTS_FILE",
-    "WEBSOCKET_CLIENT_CA_BUNDLE", "HTTPX_SSL_CERT_FILE", "OPENSSL_CONF",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+    "REQUESTS_CA_BUNDLE",
+    "CURL_CA_BUNDLE",
+    "NODE_EXTRA_CA_CERTS",
+    "GIT_SSL_CAINFO",
+    "GIT_SSL_CAPATH",
+    "PIP_CERT",
+    "AWS_CA_BUNDLE",
+    "HTTPLIB2_CA_CERTS",
+    "GRPC_DEFAULT_SSL_ROOTS_FILE_PATH",
+    "NIX_SSL_CERT_FILE",
+    "CLOUDSDK_CORE_CUSTOM_CA_CERTS_FILE",
+    "WEBSOCKET_CLIENT_CA_BUNDLE",
+    "HTTPX_SSL_CERT_FILE",
+    "OPENSSL_CONF",
 }
 _KEEP_PYTHON_VARS = {"PYTHONPATH", "PYTHONHOME"}
 
@@ -52,8 +64,12 @@ _KEEP_PYTHON_VARS = {"PYTHONPATH", "PYTHONHOME"}
 def scrubbed_env(cache_home: str, **extra: str) -> tuple[dict, list]:
     env, dropped = {}, []
     for name, value in os.environ.items():
-        if (name in _CA_VARS or _CA_VAR.search(name) or name.startswith("CORPTLS_")
-                or (name.startswith("PYTHON") and name not in _KEEP_PYTHON_VARS)):
+        if (
+            name in _CA_VARS
+            or _CA_VAR.search(name)
+            or name.startswith("CORPTLS_")
+            or (name.startswith("PYTHON") and name not in _KEEP_PYTHON_VARS)
+        ):
             dropped.append(name)
         else:
             env[name] = value
@@ -197,8 +213,13 @@ class Bench:
         self.runs = runs
 
     def child(self, code: str, env: dict, *args: object) -> str:
-        proc = subprocess.run([self.python, "-c", textwrap.dedent(code), *map(str, args)],
-                              env=env, capture_output=True, text=True, timeout=120)
+        proc = subprocess.run(
+            [self.python, "-c", textwrap.dedent(code), *map(str, args)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         if proc.returncode != 0:
             sys.exit(f"bench: a child failed (exit {proc.returncode}):\n{proc.stderr}")
         return proc.stdout.strip().splitlines()[-1]
@@ -250,17 +271,47 @@ def make_pki(directory: str) -> tuple:
         subprocess.run(["openssl", *args], cwd=directory, check=True, capture_output=True)
 
     ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-    openssl("req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
-            "-subj", "/CN=corptls bench CA",
-            "-addext", "basicConstraints=critical,CA:TRUE",
-            "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+    openssl(
+        "req",
+        "-x509",
+        *ec,
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=corptls bench CA",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign",
+    )
     openssl("req", *ec, "-keyout", "leaf.key", "-out", "leaf.csr", "-subj", "/CN=localhost")
     with open(os.path.join(directory, "leaf.ext"), "w") as f:
-        f.write("basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n"
-                "extendedKeyUsage=serverAuth\nsubjectAltName=DNS:localhost,IP:127.0.0.1\n"
-                "subjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid,issuer\n")
-    openssl("x509", "-req", "-in", "leaf.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
-            "-CAcreateserial", "-out", "leaf.pem", "-days", "2", "-extfile", "leaf.ext")
+        f.write(
+            "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n"
+            "extendedKeyUsage=serverAuth\nsubjectAltName=DNS:localhost,IP:127.0.0.1\n"
+            "subjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid,issuer\n"
+        )
+    openssl(
+        "x509",
+        "-req",
+        "-in",
+        "leaf.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "leaf.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "leaf.ext",
+    )
     return tuple(os.path.join(directory, n) for n in ("ca.pem", "leaf.pem", "leaf.key"))
 
 
@@ -269,8 +320,9 @@ def main() -> None:
     parser.add_argument("-n", "--runs", type=int, default=15, help="fresh processes per figure (median)")
     parser.add_argument("--contexts", type=int, default=5, help="contexts created per process and call")
     parser.add_argument("--conns", type=int, default=50, help="TLS connections per process, reused context")
-    parser.add_argument("--fresh-conns", type=int, default=5,
-                        help="TLS connections per process, new context per connection")
+    parser.add_argument(
+        "--fresh-conns", type=int, default=5, help="TLS connections per process, new context per connection"
+    )
     parser.add_argument("--python", default=sys.executable, help="interpreter with corptls installed")
     opts = parser.parse_args()
     if shutil.which("openssl") is None:
@@ -290,9 +342,12 @@ def main() -> None:
             sys.exit(f"bench: corptls is not importable by {opts.python} (use --python):\n{probe.stderr}")
         bench.child(WARM_CHILD, env)
         bench.child(INJECT_CHILD, env)
-        info = bench.json_child("""
+        info = bench.json_child(
+            """
             import json, platform, ssl, sys
-            print(json.dumps({"py": platform.python_version(), "ssl": ssl.OPENSSL_VERSION}))""", env)
+            print(json.dumps({"py": platform.python_version(), "ssl": ssl.OPENSSL_VERSION}))""",
+            env,
+        )
 
         # PKI + server for handshakes (the CA reaches corptls through CORPTLS_EXTRA_CA_CERTS).
         pki = os.path.join(tmp, "pki")
@@ -304,13 +359,14 @@ def main() -> None:
             out.write(a.read() + "\n" + b.read())
         hs_env, _ = scrubbed_env(cache, CORPTLS_EXTRA_CA_CERTS=ca)
         bench.child(INJECT_CHILD, hs_env)  # warm the cache for this bundle too
-        server = subprocess.Popen([opts.python, "-c", SERVER, leaf, key], env=env,
-                                  stdout=subprocess.PIPE, text=True)
+        server = subprocess.Popen([opts.python, "-c", SERVER, leaf, key], env=env, stdout=subprocess.PIPE, text=True)
         port = int(server.stdout.readline())
         sanity = bench.child(SANITY_CHILD, env, port)
 
-        print(f"corptls benchmark: Python {info['py']}, {info['ssl']}, {platform.system()} "
-              f"{platform.machine()}; N={opts.runs} fresh processes per figure (median of runs)")
+        print(
+            f"corptls benchmark: Python {info['py']}, {info['ssl']}, {platform.system()} "
+            f"{platform.machine()}; N={opts.runs} fresh processes per figure (median of runs)"
+        )
         print(f"  interpreter: {opts.python}")
         print(f"  scrubbed from the children's environment: {', '.join(dropped) or '(nothing)'}")
         print(f"  XDG_CACHE_HOME={cache} (warmed); bytecode compiled before measuring")
@@ -323,13 +379,15 @@ def main() -> None:
             e, _ = scrubbed_env(os.path.join(empty_root, str(i)))
             return bench.json_child(INJECT_CHILD, e)
 
-        r = bench.interleaved({
-            "pass": lambda i: wall(opts.python, env),
-            "corptls": lambda i: bench.json_child(IMPORT_CHILD.format(module="corptls"), env),
-            "ssl": lambda i: bench.json_child(IMPORT_CHILD.format(module="ssl"), env),
-            "inject": lambda i: bench.json_child(INJECT_CHILD, env),
-            "inject_empty": inject_empty,
-        })
+        r = bench.interleaved(
+            {
+                "pass": lambda i: wall(opts.python, env),
+                "corptls": lambda i: bench.json_child(IMPORT_CHILD.format(module="corptls"), env),
+                "ssl": lambda i: bench.json_child(IMPORT_CHILD.format(module="ssl"), env),
+                "inject": lambda i: bench.json_child(INJECT_CHILD, env),
+                "inject_empty": inject_empty,
+            }
+        )
         startup = [x for x in r["pass"]]
         base = med(startup)
         imp = [x["ms"] for x in r["corptls"]]
@@ -340,24 +398,49 @@ def main() -> None:
         bundle_roots = r["inject"][0]["roots"]
         base_label = f"python -c pass (wall) {fmt_ms(base)}"
         rows = [
-            ("import corptls", fmt_ms(med(imp)), iqr(imp), base_label, f"{med(imp) / base:.3f}x",
-             f"<= 2 ms: {'OK' if med(imp) <= 2 else 'MISS'}"),
-            ("import ssl (for scale)", fmt_ms(med(imp_ssl)), iqr(imp_ssl), base_label,
-             f"{med(imp_ssl) / base:.3f}x", ""),
+            (
+                "import corptls",
+                fmt_ms(med(imp)),
+                iqr(imp),
+                base_label,
+                f"{med(imp) / base:.3f}x",
+                f"<= 2 ms: {'OK' if med(imp) <= 2 else 'MISS'}",
+            ),
+            (
+                "import ssl (for scale)",
+                fmt_ms(med(imp_ssl)),
+                iqr(imp_ssl),
+                base_label,
+                f"{med(imp_ssl) / base:.3f}x",
+                "",
+            ),
             ("inject(), cache warm", fmt_ms(med(inj)), iqr(inj), base_label, f"{med(inj) / base:.3f}x", ""),
-            ("inject(), empty cache", fmt_ms(med(inj_empty)), iqr(inj_empty), base_label,
-             f"{med(inj_empty) / base:.3f}x", ""),
+            (
+                "inject(), empty cache",
+                fmt_ms(med(inj_empty)),
+                iqr(inj_empty),
+                base_label,
+                f"{med(inj_empty) / base:.3f}x",
+                "",
+            ),
         ]
-        table("1. start-up (in-process perf_counter; inject() timed with ssl + certifi already imported)",
-              ("measurement", "median", "IQR ms", "baseline (same run)", "ratio", "target"), rows)
-        print(f"  import corptls imports ssl: {'YES' if imports_ssl else 'no'}; "
-              f"bundle: {bundle_roots} roots (OS store + certifi + OpenSSL defaults)")
+        table(
+            "1. start-up (in-process perf_counter; inject() timed with ssl + certifi already imported)",
+            ("measurement", "median", "IQR ms", "baseline (same run)", "ratio", "target"),
+            rows,
+        )
+        print(
+            f"  import corptls imports ssl: {'YES' if imports_ssl else 'no'}; "
+            f"bundle: {bundle_roots} roots (OS store + certifi + OpenSSL defaults)"
+        )
 
         # 2. verified contexts
-        r = bench.interleaved({
-            "stock": lambda i: bench.json_child(CONTEXT_CHILD, env, "stock", opts.contexts),
-            "injected": lambda i: bench.json_child(CONTEXT_CHILD, env, "injected", opts.contexts),
-        })
+        r = bench.interleaved(
+            {
+                "stock": lambda i: bench.json_child(CONTEXT_CHILD, env, "stock", opts.contexts),
+                "injected": lambda i: bench.json_child(CONTEXT_CHILD, env, "injected", opts.contexts),
+            }
+        )
 
         def ctx(mode: str, name: str) -> tuple:
             values = [x[name]["ms"] for x in r[mode]]
@@ -376,24 +459,46 @@ def main() -> None:
         for name, label in labels.items():
             s, i = ctx("stock", name), ctx("injected", name)
             ctx_rows[name] = (s, i)
-            rows.append((label, f"{fmt_ms(s[0])} ({s[1]})", s[2], f"{fmt_ms(i[0])} ({i[1]})", i[2],
-                         f"{i[0] / s[0]:.2f}x"))
+            rows.append(
+                (label, f"{fmt_ms(s[0])} ({s[1]})", s[2], f"{fmt_ms(i[0])} ({i[1]})", i[2], f"{i[0] / s[0]:.2f}x")
+            )
         headline_ratio = headline[0] / stock_certifi[0]
-        table(f"2. creating a verified context (median per context, {opts.contexts} per process; IQR ms)",
-              ("call", "stock", "roots", "after inject()", "roots", "ratio"), rows)
-        print(f"  headline: create_default_context() after inject() {fmt_ms(headline[0])} vs stock "
-              f"create_default_context(cafile=certifi.where()) {fmt_ms(stock_certifi[0])}: "
-              f"{headline_ratio:.2f}x (target <= 1.1x: {'OK' if headline_ratio <= 1.1 else 'MISS'})")
+        table(
+            f"2. creating a verified context (median per context, {opts.contexts} per process; IQR ms)",
+            ("call", "stock", "roots", "after inject()", "roots", "ratio"),
+            rows,
+        )
+        print(
+            f"  headline: create_default_context() after inject() {fmt_ms(headline[0])} vs stock "
+            f"create_default_context(cafile=certifi.where()) {fmt_ms(stock_certifi[0])}: "
+            f"{headline_ratio:.2f}x (target <= 1.1x: {'OK' if headline_ratio <= 1.1 else 'MISS'})"
+        )
 
         # 3. handshakes
-        modes = ["stock_ca-reused", "stock_combined-reused", "injected-reused",
-                 "stock_ca-fresh", "stock_combined-fresh", "injected-fresh"]
-        r = bench.interleaved({
-            m: (lambda i, m=m: bench.json_child(
-                HANDSHAKE_CHILD, hs_env, m, port, ca, combined,
-                opts.fresh_conns if m.endswith("fresh") else opts.conns))
-            for m in modes
-        })
+        modes = [
+            "stock_ca-reused",
+            "stock_combined-reused",
+            "injected-reused",
+            "stock_ca-fresh",
+            "stock_combined-fresh",
+            "injected-fresh",
+        ]
+        r = bench.interleaved(
+            {
+                m: (
+                    lambda i, m=m: bench.json_child(
+                        HANDSHAKE_CHILD,
+                        hs_env,
+                        m,
+                        port,
+                        ca,
+                        combined,
+                        opts.fresh_conns if m.endswith("fresh") else opts.conns,
+                    )
+                )
+                for m in modes
+            }
+        )
         hs = {m: (med([x["ms"] for x in r[m]]), iqr([x["ms"] for x in r[m]]), r[m][0]["roots"]) for m in modes}
         rows = []
         hs_ratio = {}
@@ -402,40 +507,67 @@ def main() -> None:
             for kind, stock_label in (("stock_ca", "cafile=CA"), ("stock_combined", "cafile=certifi+CA")):
                 s = hs[f"{kind}-{reuse}"]
                 hs_ratio[(reuse, kind)] = inj_[0] / s[0]
-                rows.append((what, f"{stock_label}: {fmt_ms(s[0])} ({s[1]})", s[2],
-                             f"{fmt_ms(inj_[0])} ({inj_[1]})", inj_[2], f"{inj_[0] / s[0]:.2f}x"))
-        table(f"3. TLS 1.3 connections to 127.0.0.1 (connect + full handshake + 1 byte; median per "
-              f"connection, {opts.conns} per process reused / {opts.fresh_conns} fresh; IQR ms)",
-              ("case", "stock", "roots", "injected (CORPTLS_EXTRA_CA_CERTS=CA)", "roots", "ratio"), rows)
-        print(f"  sanity: a stock create_default_context() {sanity} the test server "
-              f"({'so the injected runs verified through corptls' if sanity == 'rejected' else 'UNEXPECTED'})")
+                rows.append(
+                    (
+                        what,
+                        f"{stock_label}: {fmt_ms(s[0])} ({s[1]})",
+                        s[2],
+                        f"{fmt_ms(inj_[0])} ({inj_[1]})",
+                        inj_[2],
+                        f"{inj_[0] / s[0]:.2f}x",
+                    )
+                )
+        table(
+            f"3. TLS 1.3 connections to 127.0.0.1 (connect + full handshake + 1 byte; median per "
+            f"connection, {opts.conns} per process reused / {opts.fresh_conns} fresh; IQR ms)",
+            ("case", "stock", "roots", "injected (CORPTLS_EXTRA_CA_CERTS=CA)", "roots", "ratio"),
+            rows,
+        )
+        print(
+            f"  sanity: a stock create_default_context() {sanity} the test server "
+            f"({'so the injected runs verified through corptls' if sanity == 'rejected' else 'UNEXPECTED'})"
+        )
 
         elapsed = time.perf_counter() - started
         d, w = ctx_rows["default"], ctx_rows["where"]
         o, h = ctx_rows["own"], ctx_rows["httpx"]
         print("\n----- summary " + "-" * 50)
-        print(f"corptls bench: N={opts.runs} fresh processes/figure, medians; Python {info['py']}, "
-              f"{info['ssl']}, {platform.system()} {platform.machine()}; scrubbed CA env, warm cache")
-        print(f"- import corptls: {fmt_ms(med(imp))} (target <= 2 ms: "
-              f"{'OK' if med(imp) <= 2 else 'MISS'}; imports ssl: {'yes' if imports_ssl else 'no'}); "
-              f"interpreter start-up {fmt_ms(base)}, import ssl {fmt_ms(med(imp_ssl))}")
-        print(f"- inject() cold (first in process, ssl+certifi imported): {fmt_ms(med(inj))} with the "
-              f"bundle file cached, {fmt_ms(med(inj_empty))} with an empty cache; "
-              f"{med(inj) / base:.2f}x interpreter start-up; bundle {bundle_roots} roots")
-        print(f"- create_default_context() after inject: {fmt_ms(headline[0])} ({headline[2]} roots) vs "
-              f"stock cafile=certifi.where() {fmt_ms(stock_certifi[0])} ({stock_certifi[2]} roots): "
-              f"{headline_ratio:.2f}x (target <= 1.1x: {'OK' if headline_ratio <= 1.1 else 'MISS'}); "
-              f"vs stock create_default_context() {fmt_ms(d[0][0])} ({d[0][2]} roots): "
-              f"{d[1][0] / d[0][0]:.2f}x")
-        print(f"- after inject vs stock: cafile=certifi.where() {w[1][0] / w[0][0]:.2f}x, "
-              f"httpx.create_ssl_context() {h[1][0] / h[0][0]:.2f}x, "
-              f"cafile=<certifi's own file> {o[1][0] / o[0][0]:.2f}x")
-        print(f"- handshake, one context reused: injected {hs_ratio[('reused', 'stock_ca')]:.2f}x vs "
-              f"cafile=CA, {hs_ratio[('reused', 'stock_combined')]:.2f}x vs cafile=certifi+CA "
-              f"({fmt_ms(hs['injected-reused'][0])}/conn)")
-        print(f"- handshake, new context per conn: injected {hs_ratio[('fresh', 'stock_ca')]:.2f}x vs "
-              f"cafile=CA, {hs_ratio[('fresh', 'stock_combined')]:.2f}x vs cafile=certifi+CA "
-              f"({fmt_ms(hs['injected-fresh'][0])}/conn)")
+        print(
+            f"corptls bench: N={opts.runs} fresh processes/figure, medians; Python {info['py']}, "
+            f"{info['ssl']}, {platform.system()} {platform.machine()}; scrubbed CA env, warm cache"
+        )
+        print(
+            f"- import corptls: {fmt_ms(med(imp))} (target <= 2 ms: "
+            f"{'OK' if med(imp) <= 2 else 'MISS'}; imports ssl: {'yes' if imports_ssl else 'no'}); "
+            f"interpreter start-up {fmt_ms(base)}, import ssl {fmt_ms(med(imp_ssl))}"
+        )
+        print(
+            f"- inject() cold (first in process, ssl+certifi imported): {fmt_ms(med(inj))} with the "
+            f"bundle file cached, {fmt_ms(med(inj_empty))} with an empty cache; "
+            f"{med(inj) / base:.2f}x interpreter start-up; bundle {bundle_roots} roots"
+        )
+        print(
+            f"- create_default_context() after inject: {fmt_ms(headline[0])} ({headline[2]} roots) vs "
+            f"stock cafile=certifi.where() {fmt_ms(stock_certifi[0])} ({stock_certifi[2]} roots): "
+            f"{headline_ratio:.2f}x (target <= 1.1x: {'OK' if headline_ratio <= 1.1 else 'MISS'}); "
+            f"vs stock create_default_context() {fmt_ms(d[0][0])} ({d[0][2]} roots): "
+            f"{d[1][0] / d[0][0]:.2f}x"
+        )
+        print(
+            f"- after inject vs stock: cafile=certifi.where() {w[1][0] / w[0][0]:.2f}x, "
+            f"httpx.create_ssl_context() {h[1][0] / h[0][0]:.2f}x, "
+            f"cafile=<certifi's own file> {o[1][0] / o[0][0]:.2f}x"
+        )
+        print(
+            f"- handshake, one context reused: injected {hs_ratio[('reused', 'stock_ca')]:.2f}x vs "
+            f"cafile=CA, {hs_ratio[('reused', 'stock_combined')]:.2f}x vs cafile=certifi+CA "
+            f"({fmt_ms(hs['injected-reused'][0])}/conn)"
+        )
+        print(
+            f"- handshake, new context per conn: injected {hs_ratio[('fresh', 'stock_ca')]:.2f}x vs "
+            f"cafile=CA, {hs_ratio[('fresh', 'stock_combined')]:.2f}x vs cafile=certifi+CA "
+            f"({fmt_ms(hs['injected-fresh'][0])}/conn)"
+        )
         print(f"(bench ran {elapsed:.0f} s)")
     finally:
         if server is not None:

@@ -82,19 +82,50 @@ def scrubbed(cache: Path, **extra: str) -> dict:
 
 def make_pki(directory: Path) -> tuple[Path, Path, Path]:
     """A CA and a leaf for 127.0.0.1, with the openssl CLI."""
+
     def openssl(*args: str) -> None:
         subprocess.run(["openssl", *args], cwd=directory, check=True, capture_output=True)
 
     ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-    openssl("req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
-            "-subj", "/CN=corptls startup bench CA",
-            "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+    openssl(
+        "req",
+        "-x509",
+        *ec,
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=corptls startup bench CA",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign",
+    )
     openssl("req", *ec, "-keyout", "leaf.key", "-out", "leaf.csr", "-subj", "/CN=127.0.0.1")
     (directory / "leaf.ext").write_text(
         "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n"
-        "subjectAltName=IP:127.0.0.1\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid,issuer\n")
-    openssl("x509", "-req", "-in", "leaf.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
-            "-out", "leaf.pem", "-days", "2", "-extfile", "leaf.ext")
+        "subjectAltName=IP:127.0.0.1\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid,issuer\n"
+    )
+    openssl(
+        "x509",
+        "-req",
+        "-in",
+        "leaf.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "leaf.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "leaf.ext",
+    )
     return directory / "ca.pem", directory / "leaf.pem", directory / "leaf.key"
 
 
@@ -213,11 +244,13 @@ def run(args: argparse.Namespace, work: Path, started: float) -> None:
     # The wheel builds while the other environments are made (and pip-system-certs downloads).
     built: dict = {}
     if args.wheel is None:
+
         def build() -> None:
             try:
                 built["wheel"] = timed("wheel", venvs.build_wheel, work / "wheel", release=True)
             except venvs.VenvError as exc:
                 built["error"] = exc
+
         builder = threading.Thread(target=build)
         builder.start()
     made = {name: timed("venvs", venvs.create_venv, work / name) for name in ("enabled", "disabled", "none")}
@@ -229,9 +262,12 @@ def run(args: argparse.Namespace, work: Path, started: float) -> None:
         try:
             timed("pip-system-certs", venvs.pip, psc, "install", "-q", "pip-system-certs")
             made["psc"] = psc
-            version = subprocess.run([str(psc.python), "-c", "import importlib.metadata as m; "
-                                      "print(m.version('pip-system-certs'))"],
-                                     env=scrubbed(cache), capture_output=True, text=True).stdout.strip()
+            version = subprocess.run(
+                [str(psc.python), "-c", "import importlib.metadata as m; print(m.version('pip-system-certs'))"],
+                env=scrubbed(cache),
+                capture_output=True,
+                text=True,
+            ).stdout.strip()
             psc_note = f"pip-system-certs {version}"
         except venvs.VenvError as exc:
             psc_note = f"not installed: {str(exc).strip().splitlines()[-1][:200]}"
@@ -242,61 +278,100 @@ def run(args: argparse.Namespace, work: Path, started: float) -> None:
     wheel = args.wheel or built["wheel"]
     for name in ("enabled", "disabled"):
         timed("install", venvs.install_wheel, made[name], wheel)
-    done = subprocess.run([str(made["enabled"].python), "-m", "corptls", "autoload", "enable"],
-                          env=scrubbed(cache), capture_output=True, text=True)
+    done = subprocess.run(
+        [str(made["enabled"].python), "-m", "corptls", "autoload", "enable"],
+        env=scrubbed(cache),
+        capture_output=True,
+        text=True,
+    )
     if done.returncode != 0:
         sys.exit(f"startup bench: autoload enable failed: {done.stderr}")
 
     ca, leaf, key = make_pki(work)
     with open(work / "system-plus-ca.pem", "wb") as out:  # stock trust as big as corptls' bundle
-        out.write(Path(ssl.get_default_verify_paths().openssl_cafile or "/etc/ssl/certs/ca-certificates.crt")
-                  .read_bytes() + b"\n" + ca.read_bytes())
+        out.write(
+            Path(ssl.get_default_verify_paths().openssl_cafile or "/etc/ssl/certs/ca-certificates.crt").read_bytes()
+            + b"\n"
+            + ca.read_bytes()
+        )
     url = serve(leaf, key)
 
-    print(f"corptls startup bench: {sys.version.split()[0]} ({sys._base_executable}), N={args.runs} "
-          f"processes per figure, wheel {wheel.name}")
-    print(f"  4th venv: {psc_note}; set-up took {time.perf_counter() - started:.0f} s ("
-          + ", ".join(f"{k} {v:.0f} s" for k, v in steps.items()) + ")")
+    print(
+        f"corptls startup bench: {sys.version.split()[0]} ({sys._base_executable}), N={args.runs} "
+        f"processes per figure, wheel {wheel.name}"
+    )
+    print(
+        f"  4th venv: {psc_note}; set-up took {time.perf_counter() - started:.0f} s ("
+        + ", ".join(f"{k} {v:.0f} s" for k, v in steps.items())
+        + ")"
+    )
 
     env = scrubbed(cache)
     names = [n for n in ("none", "disabled", "enabled", "psc") if n in made]
-    labels = {"none": "corptls not installed", "disabled": "corptls installed, autoload off",
-              "enabled": "corptls autoload on", "psc": "pip-system-certs"}
+    labels = {
+        "none": "corptls not installed",
+        "disabled": "corptls installed, autoload off",
+        "enabled": "corptls autoload on",
+        "psc": "pip-system-certs",
+    }
 
     times = measure({labels[n]: Child(made[n].python, ["-c", "pass"], env) for n in names}, "wall_ms", args.runs)
     passes = report("python -c pass (wall time of the process)", times, labels["none"])
-    times = measure({labels[n]: Child(made[n].python, ["-X", "importtime", "-c", "pass"], env) for n in names},
-                    "site_ms", args.runs)
+    times = measure(
+        {labels[n]: Child(made[n].python, ["-X", "importtime", "-c", "pass"], env) for n in names}, "site_ms", args.runs
+    )
     sites = report("python -X importtime -c pass: `site` import (all .pth files run in it)", times, labels["none"])
 
-    loaded = {n: set(json.loads(Child(made[n].python, ["-c", "import json, sys; print(json.dumps(list(sys.modules)))"],
-                                      env).run().stdout)) for n in ("none", "enabled")}
+    loaded = {
+        n: set(
+            json.loads(
+                Child(made[n].python, ["-c", "import json, sys; print(json.dumps(list(sys.modules)))"], env)
+                .run()
+                .stdout
+            )
+        )
+        for n in ("none", "enabled")
+    }
     print(f"  modules that autoload adds to `python -c pass`: {', '.join(sorted(loaded['enabled'] - loaded['none']))}")
 
-    times = measure({labels[n]: Child(made[n].python, ["-c", IMPORT_CHILD], env)
-                     for n in ("none", "disabled", "enabled")}, "printed_ms", args.runs)
+    times = measure(
+        {labels[n]: Child(made[n].python, ["-c", IMPORT_CHILD], env) for n in ("none", "disabled", "enabled")},
+        "printed_ms",
+        args.runs,
+    )
     report("python -c 'import httpx' (wall time of the process)", split(times, 0), labels["none"])
     report("import httpx (inside the child)", split(times, 1), labels["none"])
 
     code = f"URL = {url!r}\n" + REQUEST_CHILD
     request_variants = {
-        "stock, SSL_CERT_FILE=ca.pem": Child(made["disabled"].python, ["-c", code],
-                                             scrubbed(cache, SSL_CERT_FILE=str(ca))),
-        "stock, SSL_CERT_FILE=system+ca.pem": Child(made["disabled"].python, ["-c", code],
-                                                    scrubbed(cache, SSL_CERT_FILE=str(work / "system-plus-ca.pem"))),
-        "autoload, CORPTLS_EXTRA_CA_CERTS": Child(made["enabled"].python, ["-c", code],
-                                                  scrubbed(cache, CORPTLS_EXTRA_CA_CERTS=str(ca))),
+        "stock, SSL_CERT_FILE=ca.pem": Child(
+            made["disabled"].python, ["-c", code], scrubbed(cache, SSL_CERT_FILE=str(ca))
+        ),
+        "stock, SSL_CERT_FILE=system+ca.pem": Child(
+            made["disabled"].python, ["-c", code], scrubbed(cache, SSL_CERT_FILE=str(work / "system-plus-ca.pem"))
+        ),
+        "autoload, CORPTLS_EXTRA_CA_CERTS": Child(
+            made["enabled"].python, ["-c", code], scrubbed(cache, CORPTLS_EXTRA_CA_CERTS=str(ca))
+        ),
     }
     times = measure(request_variants, "printed_ms", args.runs)
-    report("first verified HTTPS request, urllib to 127.0.0.1 (wall time of the process)",
-           split(times, 0), "stock, SSL_CERT_FILE=ca.pem")
-    report("first verified HTTPS request (import urllib.request + the request, inside the child)",
-           split(times, 1), "stock, SSL_CERT_FILE=ca.pem")
+    report(
+        "first verified HTTPS request, urllib to 127.0.0.1 (wall time of the process)",
+        split(times, 0),
+        "stock, SSL_CERT_FILE=ca.pem",
+    )
+    report(
+        "first verified HTTPS request (import urllib.request + the request, inside the child)",
+        split(times, 1),
+        "stock, SSL_CERT_FILE=ca.pem",
+    )
 
     on, off, psc = labels["enabled"], labels["disabled"], labels["psc"]
     print("\nsummary (overheads against corptls not installed, medians of per-round differences)")
-    print(f"  python -c pass, autoload on:  {passes[on]:+.2f} ms wall, {sites[on]:+.2f} ms in site "
-          f"(target <= {TARGET_MS:.0f} ms: {'met' if max(passes[on], sites[on]) <= TARGET_MS else 'NOT met'})")
+    print(
+        f"  python -c pass, autoload on:  {passes[on]:+.2f} ms wall, {sites[on]:+.2f} ms in site "
+        f"(target <= {TARGET_MS:.0f} ms: {'met' if max(passes[on], sites[on]) <= TARGET_MS else 'NOT met'})"
+    )
     print(f"  python -c pass, autoload off: {passes[off]:+.2f} ms wall, {sites[off]:+.2f} ms in site")
     if "psc" in made:
         print(f"  python -c pass, pip-system-certs: {passes[psc]:+.2f} ms wall, {sites[psc]:+.2f} ms in site")

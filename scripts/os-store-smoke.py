@@ -49,14 +49,28 @@ from pathlib import Path
 BODY = "corptls-os-store-smoke-ok"
 STORES = ("auto", "none", "linux", "macos-admin", "windows-machine", "windows-policy")
 TLS_VARIABLES = (
-    "SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "HTTPS_PROXY", "https_proxy",
-    "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy", "PYTHONHTTPSVERIFY", "SSL_VERIFY",
-    "CORPTLS_AUTOLOAD", "CORPTLS_DISABLE", "CORPTLS_EXTRA_CA_CERTS", "CORPTLS_CACHE_DIR",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+    "REQUESTS_CA_BUNDLE",
+    "CURL_CA_BUNDLE",
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+    "PYTHONHTTPSVERIFY",
+    "SSL_VERIFY",
+    "CORPTLS_AUTOLOAD",
+    "CORPTLS_DISABLE",
+    "CORPTLS_EXTRA_CA_CERTS",
+    "CORPTLS_CACHE_DIR",
 )
 CLIENTS = ("urllib", "requests", "httpx")
 
 # One probe: fetch URL with CLIENT, print one JSON line {"outcome": ok|cert|error, "detail": ...}.
-PROBE = r'''
+PROBE = (
+    r'''
 import json, ssl, sys
 client, url, inject = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
 
@@ -89,14 +103,17 @@ try:
         import corptls
         corptls.inject()
     body = fetch()
-    result = {"outcome": "ok" if body == "''' + BODY + r'''" else "error", "detail": body[:200]}
+    result = {"outcome": "ok" if body == "'''
+    + BODY
+    + r"""" else "error", "detail": body[:200]}
 except Exception as exc:
     result = {"outcome": "cert" if cert_failure(exc) else "error", "detail": f"{type(exc).__name__}: {exc}"[:300]}
 print(json.dumps(result))
-'''
+"""
+)
 
 # What corptls itself reports: the OS roots it read, and the OS's verdict on each leaf.
-FACTS = r'''
+FACTS = r"""
 import json, sys
 import corptls
 good, rogue = bytes.fromhex(sys.argv[1]), bytes.fromhex(sys.argv[2])
@@ -109,7 +126,7 @@ for name, der in (("good", good), ("rogue", rogue)):
     except corptls.VerificationError as exc:
         verdicts[name] = str(exc) or "VerificationError"
 print(json.dumps({"os_roots": sorted(os_roots), "verdicts": verdicts, "count": len(corptls.roots())}))
-'''
+"""
 
 
 def utcnow() -> datetime.datetime:
@@ -128,34 +145,74 @@ class Pki:
         tag = os.urandom(4).hex()
         now = utcnow()
         root_key = ec.generate_private_key(ec.SECP256R1())
-        root_name = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "corptls CI"),
-                               x509.NameAttribute(NameOID.COMMON_NAME, f"corptls smoke {label} root {tag}")])
+        root_name = x509.Name(
+            [
+                x509.NameAttribute(NameOID.ORGANIZATION_NAME, "corptls CI"),
+                x509.NameAttribute(NameOID.COMMON_NAME, f"corptls smoke {label} root {tag}"),
+            ]
+        )
         root_ski = x509.SubjectKeyIdentifier.from_public_key(root_key.public_key())
-        root = (x509.CertificateBuilder().subject_name(root_name).issuer_name(root_name)
-                .public_key(root_key.public_key()).serial_number(x509.random_serial_number())
-                .not_valid_before(now - datetime.timedelta(hours=1)).not_valid_after(now + datetime.timedelta(days=3))
-                .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-                .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=False, key_encipherment=False,
-                                             data_encipherment=False, key_agreement=False, key_cert_sign=True,
-                                             crl_sign=True, encipher_only=False, decipher_only=False), critical=True)
-                .add_extension(root_ski, critical=False)
-                .sign(root_key, hashes.SHA256()))
+        root = (
+            x509.CertificateBuilder()
+            .subject_name(root_name)
+            .issuer_name(root_name)
+            .public_key(root_key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(hours=1))
+            .not_valid_after(now + datetime.timedelta(days=3))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+            .add_extension(
+                x509.KeyUsage(
+                    digital_signature=True,
+                    content_commitment=False,
+                    key_encipherment=False,
+                    data_encipherment=False,
+                    key_agreement=False,
+                    key_cert_sign=True,
+                    crl_sign=True,
+                    encipher_only=False,
+                    decipher_only=False,
+                ),
+                critical=True,
+            )
+            .add_extension(root_ski, critical=False)
+            .sign(root_key, hashes.SHA256())
+        )
         leaf_key = ec.generate_private_key(ec.SECP256R1())
-        leaf = (x509.CertificateBuilder()
-                .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
-                .issuer_name(root_name).public_key(leaf_key.public_key()).serial_number(x509.random_serial_number())
-                .not_valid_before(now - datetime.timedelta(hours=1)).not_valid_after(now + datetime.timedelta(days=2))
-                .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-                .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=False, key_encipherment=False,
-                                             data_encipherment=False, key_agreement=False, key_cert_sign=False,
-                                             crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
-                .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-                .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost"),
-                                                            x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                               critical=False)
-                .add_extension(x509.SubjectKeyIdentifier.from_public_key(leaf_key.public_key()), critical=False)
-                .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(root_ski), critical=False)
-                .sign(root_key, hashes.SHA256()))
+        leaf = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
+            .issuer_name(root_name)
+            .public_key(leaf_key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(hours=1))
+            .not_valid_after(now + datetime.timedelta(days=2))
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(
+                x509.KeyUsage(
+                    digital_signature=True,
+                    content_commitment=False,
+                    key_encipherment=False,
+                    data_encipherment=False,
+                    key_agreement=False,
+                    key_cert_sign=False,
+                    crl_sign=False,
+                    encipher_only=False,
+                    decipher_only=False,
+                ),
+                critical=True,
+            )
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+            .add_extension(
+                x509.SubjectAlternativeName(
+                    [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+                ),
+                critical=False,
+            )
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(leaf_key.public_key()), critical=False)
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(root_ski), critical=False)
+            .sign(root_key, hashes.SHA256())
+        )
         pem = serialization.Encoding.PEM
         self.root_der = root.public_bytes(serialization.Encoding.DER)
         self.leaf_der = leaf.public_bytes(serialization.Encoding.DER)
@@ -170,8 +227,9 @@ class Pki:
         self.root_pem_path.write_bytes(self.root_pem)
         self.root_cer_path.write_bytes(self.root_der)
         self.chain_path.write_bytes(leaf.public_bytes(pem))
-        self.key_path.write_bytes(leaf_key.private_bytes(pem, serialization.PrivateFormat.PKCS8,
-                                                         serialization.NoEncryption()))
+        self.key_path.write_bytes(
+            leaf_key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        )
 
 
 class Server:
@@ -229,8 +287,9 @@ def privileged(cmd: list) -> list:
 
 def run(cmd: list, check: bool = True) -> subprocess.CompletedProcess:
     print(f"    $ {' '.join(map(str, cmd))}", flush=True)
-    done = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace",
-                          timeout=300)
+    done = subprocess.run(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace", timeout=300
+    )
     lines = done.stdout.strip().splitlines()
     if len(lines) > 6 and done.returncode == 0:  # update-ca-certificates --fresh lists every link
         lines = [f"... ({len(lines) - 5} lines)", *lines[-5:]]
@@ -258,11 +317,24 @@ def install(store: str, pki: Pki) -> None:
         run(privileged(["update-ca-certificates"]))
         bundle = Path("/etc/ssl/certs/ca-certificates.crt").read_text(encoding="ascii", errors="replace")
         if pki.root_pem.decode().strip().splitlines()[1] not in bundle:
-            raise SystemExit("os-store-smoke: update-ca-certificates did not put the root into "
-                             "/etc/ssl/certs/ca-certificates.crt")
+            raise SystemExit(
+                "os-store-smoke: update-ca-certificates did not put the root into /etc/ssl/certs/ca-certificates.crt"
+            )
     elif store == "macos-admin":
-        run(privileged(["security", "add-trusted-cert", "-d", "-r", "trustRoot", "-k",
-                        "/Library/Keychains/System.keychain", str(pki.root_pem_path)]))
+        run(
+            privileged(
+                [
+                    "security",
+                    "add-trusted-cert",
+                    "-d",
+                    "-r",
+                    "trustRoot",
+                    "-k",
+                    "/Library/Keychains/System.keychain",
+                    str(pki.root_pem_path),
+                ]
+            )
+        )
     elif store == "windows-machine":
         run(["certutil", "-addstore", "-f", "Root", str(pki.root_cer_path)])
     elif store == "windows-policy":
@@ -271,8 +343,9 @@ def install(store: str, pki: Pki) -> None:
         # The registry's serialized certificate element, as Group Policy writes it: a header
         # (property id 32 = the encoded certificate, reserved 1, length) and the DER.
         blob = struct.pack("<III", 32, 1, len(pki.root_der)) + pki.root_der
-        with winreg.CreateKeyEx(winreg.HKEY_LOCAL_MACHINE, rf"{POLICY_KEY}\{pki.sha1}", 0,
-                                winreg.KEY_WRITE | winreg.KEY_WOW64_64KEY) as key:
+        with winreg.CreateKeyEx(
+            winreg.HKEY_LOCAL_MACHINE, rf"{POLICY_KEY}\{pki.sha1}", 0, winreg.KEY_WRITE | winreg.KEY_WOW64_64KEY
+        ) as key:
             winreg.SetValueEx(key, "Blob", 0, winreg.REG_BINARY, blob)
         print(rf"    wrote HKLM\{POLICY_KEY}\{pki.sha1}\Blob ({len(blob)} bytes)")
     else:
@@ -294,8 +367,10 @@ def remove(store: str, pki: Pki) -> None:
         run(privileged(["update-ca-certificates", "--fresh"]), check=False)
     elif store == "macos-admin":
         run(privileged(["security", "remove-trusted-cert", "-d", str(pki.root_pem_path)]), check=False)
-        run(privileged(["security", "delete-certificate", "-Z", pki.sha1, "/Library/Keychains/System.keychain"]),
-            check=False)
+        run(
+            privileged(["security", "delete-certificate", "-Z", pki.sha1, "/Library/Keychains/System.keychain"]),
+            check=False,
+        )
     elif store == "windows-machine":
         run(["certutil", "-delstore", "Root", pki.sha1], check=False)
     elif store == "windows-policy":
@@ -308,6 +383,7 @@ def remove(store: str, pki: Pki) -> None:
 
 
 # --- the checks ------------------------------------------------------------------------------
+
 
 def child_env(stock: bool) -> dict:
     # CORPTLS_CACHE_DIR is dropped too: the bundle goes to the default per-user cache, as for a
@@ -326,8 +402,10 @@ class Checks:
 
     def expect(self, name: str, got: object, want: object, detail: str = "") -> None:
         ok = got == want
-        print(f"  {'ok  ' if ok else 'FAIL'}  {name}: {got} (expected {want}){'  -- ' + detail if detail else ''}",
-              flush=True)
+        print(
+            f"  {'ok  ' if ok else 'FAIL'}  {name}: {got} (expected {want}){'  -- ' + detail if detail else ''}",
+            flush=True,
+        )
         if not ok:
             self.failed.append(name)
 
@@ -335,8 +413,16 @@ class Checks:
         env = child_env(stock)
         env.update(extra_env or {})
         try:
-            return subprocess.run([self.python, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                  env=env, timeout=120, encoding="utf-8", errors="replace")
+            return subprocess.run(
+                [self.python, *args],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                env=env,
+                timeout=120,
+                encoding="utf-8",
+                errors="replace",
+            )
         except subprocess.TimeoutExpired as exc:
             return subprocess.CompletedProcess(exc.cmd, -1, "", f"timed out after {exc.timeout}s")
 
@@ -389,11 +475,16 @@ def smoke(args: argparse.Namespace, work: Path) -> int:
         servers = [Server(good), Server(rogue)]
         good_url, rogue_url = servers[0].url, servers[1].url
         checks = Checks(args.python)
-        leak = {"REQUESTS_CA_BUNDLE": str(good.root_pem_path), "SSL_CERT_FILE": str(good.root_pem_path)} \
-            if args.self_test_leak else None
+        leak = (
+            {"REQUESTS_CA_BUNDLE": str(good.root_pem_path), "SSL_CERT_FILE": str(good.root_pem_path)}
+            if args.self_test_leak
+            else None
+        )
         if args.self_test_leak:
-            print("==> --self-test-leak: the stock clients get the root through REQUESTS_CA_BUNDLE and "
-                  "SSL_CERT_FILE; this run must FAIL")
+            print(
+                "==> --self-test-leak: the stock clients get the root through REQUESTS_CA_BUNDLE and "
+                "SSL_CERT_FILE; this run must FAIL"
+            )
 
         print("==> stock clients (certifi / OpenSSL defaults, CORPTLS_DISABLE=1)", flush=True)
         for client in CLIENTS:
@@ -401,8 +492,9 @@ def smoke(args: argparse.Namespace, work: Path) -> int:
             checks.fetch(f"stock {client} -> good root's server", client, good_url, False, want, leak)
         print("==> after corptls.inject()", flush=True)
         for client in CLIENTS:
-            checks.fetch(f"corptls {client} -> good root's server", client, good_url, True,
-                         "ok" if installed else "cert")
+            checks.fetch(
+                f"corptls {client} -> good root's server", client, good_url, True, "ok" if installed else "cert"
+            )
         for client in CLIENTS:
             checks.fetch(f"corptls {client} -> rogue root's server", client, rogue_url, True, "cert")
 
@@ -414,13 +506,25 @@ def smoke(args: argparse.Namespace, work: Path) -> int:
             facts = None
             checks.expect("corptls facts probe ran", done.returncode, 0, (done.stdout + done.stderr).strip()[-400:])
         if facts is not None:
-            checks.expect("good root among corptls.roots() from source 'os'", good.sha256 in facts["os_roots"], installed,
-                          f"{facts['count']} roots in all")
+            checks.expect(
+                "good root among corptls.roots() from source 'os'",
+                good.sha256 in facts["os_roots"],
+                installed,
+                f"{facts['count']} roots in all",
+            )
             checks.expect("rogue root among corptls.roots()", rogue.sha256 in facts["os_roots"], False)
-            checks.expect("OS verdict (verify_chain) on the good leaf", facts["verdicts"]["good"] is None, installed,
-                          facts["verdicts"]["good"] or "")
-            checks.expect("OS verdict (verify_chain) on the rogue leaf", facts["verdicts"]["rogue"] is None, False,
-                          facts["verdicts"]["rogue"] or "")
+            checks.expect(
+                "OS verdict (verify_chain) on the good leaf",
+                facts["verdicts"]["good"] is None,
+                installed,
+                facts["verdicts"]["good"] or "",
+            )
+            checks.expect(
+                "OS verdict (verify_chain) on the rogue leaf",
+                facts["verdicts"]["rogue"] is None,
+                False,
+                facts["verdicts"]["rogue"] or "",
+            )
 
         print("==> the corptls command", flush=True)
         done = checks.child(["-m", "corptls", "doctor"], stock=False)
@@ -432,27 +536,38 @@ def smoke(args: argparse.Namespace, work: Path) -> int:
                 verdicts = json.loads(done.stdout)["verdicts"]
             except (ValueError, KeyError):
                 verdicts = None
-                checks.expect(f"corptls doctor {name} --json parses", False, True,
-                              (done.stdout + done.stderr).strip()[-400:])
+                checks.expect(
+                    f"corptls doctor {name} --json parses", False, True, (done.stdout + done.stderr).strip()[-400:]
+                )
             checks.expect(f"corptls doctor {name} server exit", done.returncode, 0 if trusted else 1)
             if verdicts is not None:
                 checks.expect(f"doctor {name}: trusted by certifi", verdicts.get("certifi") is None, False)
-                checks.expect(f"doctor {name}: trusted by the OS", verdicts.get("os") is None, trusted,
-                              verdicts.get("os") or "")
-                checks.expect(f"doctor {name}: trusted by corptls", verdicts.get("corptls") is None, trusted,
-                              verdicts.get("corptls") or "")
+                checks.expect(
+                    f"doctor {name}: trusted by the OS", verdicts.get("os") is None, trusted, verdicts.get("os") or ""
+                )
+                checks.expect(
+                    f"doctor {name}: trusted by corptls",
+                    verdicts.get("corptls") is None,
+                    trusted,
+                    verdicts.get("corptls") or "",
+                )
         for sources in (["--sources", "os"], []):
             done = checks.child(["-m", "corptls", "bundle", *sources], stock=False)
             hashes = pem_hashes(done.stdout)
             label = "corptls bundle" + (" " + " ".join(sources) if sources else "")
             checks.expect(f"{label} exit", done.returncode, 0, tail(done.stderr))
-            checks.expect(f"{label} holds the good root", good.sha256 in hashes, installed, f"{len(hashes)} certificates")
+            checks.expect(
+                f"{label} holds the good root", good.sha256 in hashes, installed, f"{len(hashes)} certificates"
+            )
             checks.expect(f"{label} holds the rogue root", rogue.sha256 in hashes, False)
         out = work / "bundle.pem"
         done = checks.child(["-m", "corptls", "bundle", "-o", str(out)], stock=False)
-        checks.expect("corptls bundle -o FILE holds the good root",
-                      out.exists() and good.sha256 in pem_hashes(out.read_text(encoding="ascii")), installed,
-                      tail(done.stderr))
+        checks.expect(
+            "corptls bundle -o FILE holds the good root",
+            out.exists() and good.sha256 in pem_hashes(out.read_text(encoding="ascii")),
+            installed,
+            tail(done.stderr),
+        )
         for shell in ("bash", "powershell"):
             done = checks.child(["-m", "corptls", "env", "--shell", shell], stock=False)
             checks.expect(f"corptls env --shell {shell} exit", done.returncode, 0, tail(done.stderr))
@@ -487,9 +602,11 @@ def sandboxed(args: argparse.Namespace) -> int:
         inner = [sys.executable, os.path.abspath(__file__), "--store", "linux", "--python", args.python]
         inner += ["--keep"] if args.keep else []
         inner += ["--self-test-leak"] if args.self_test_leak else []
-        script = ('set -e; mount --make-rprivate /; mkdir -p /usr/local/share/ca-certificates; '
-                  f'mount --bind "{work}/certs" /etc/ssl/certs; '
-                  f'mount --bind "{work}/local" /usr/local/share/ca-certificates; exec "$@"')
+        script = (
+            "set -e; mount --make-rprivate /; mkdir -p /usr/local/share/ca-certificates; "
+            f'mount --bind "{work}/certs" /etc/ssl/certs; '
+            f'mount --bind "{work}/local" /usr/local/share/ca-certificates; exec "$@"'
+        )
         return subprocess.call(["unshare", "-m", "sh", "-c", script, "sh", *inner])
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -503,8 +620,9 @@ def main() -> int:
     parser.add_argument("--python", default=sys.executable, help="interpreter for the clients (default: this one)")
     parser.add_argument("--keep", action="store_true", help="leave the test root installed")
     parser.add_argument("--sandbox", action="store_true", help="Linux as root: a private mount namespace")
-    parser.add_argument("--self-test-leak", action="store_true",
-                        help="give the stock clients the root on purpose: the run must fail")
+    parser.add_argument(
+        "--self-test-leak", action="store_true", help="give the stock clients the root on purpose: the run must fail"
+    )
     args = parser.parse_args()
     if args.sandbox:
         return sandboxed(args)

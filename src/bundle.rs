@@ -6,13 +6,12 @@ use std::ffi::{OsStr, OsString};
 use std::fs;
 use std::path::PathBuf;
 
-
 use crate::certs::{read_path, Found, Problem, BUNDLE_MARK};
 use crate::digest::{hex, sha256};
 use crate::hashed_dir::holds;
+use crate::os_store;
 use crate::twin::conforming_twin;
 use crate::x509::inspect;
-use crate::os_store;
 
 /// Where to look besides the OS store; the environment is read here too.
 #[derive(Default)]
@@ -96,10 +95,9 @@ impl Collection {
                         hex(&sha256)
                     ),
                 }),
-                Err(message) => self.problems.push(Problem {
-                    source: origin,
-                    message: format!("{message} (sha256 {})", hex(&sha256)),
-                }),
+                Err(message) => self
+                    .problems
+                    .push(Problem { source: origin, message: format!("{message} (sha256 {})", hex(&sha256)) }),
             }
         }
     }
@@ -152,13 +150,15 @@ pub fn collect(request: &Request) -> Collection {
         ("openssl-dir", request.openssl_dir.iter().cloned().collect()),
         ("SSL_CERT_FILE", env_paths("SSL_CERT_FILE", request.ssl_cert_file.as_deref(), false, &mut env_problems)),
         ("SSL_CERT_DIR", env_paths("SSL_CERT_DIR", request.ssl_cert_dir.as_deref(), true, &mut env_problems)),
-        ("CORPTLS_EXTRA_CA_CERTS", env_paths("CORPTLS_EXTRA_CA_CERTS", request.extra_ca_certs.as_deref(), true, &mut env_problems)),
+        (
+            "CORPTLS_EXTRA_CA_CERTS",
+            env_paths("CORPTLS_EXTRA_CA_CERTS", request.extra_ca_certs.as_deref(), true, &mut env_problems),
+        ),
         ("extra", request.extra.clone()),
     ];
     collection.problems.extend(env_problems);
     // A directory is read once: on Linux OpenSSL's default directory often *is* the OS store.
-    let mut dirs_read: HashSet<PathBuf> =
-        os_store::dirs().iter().filter_map(|d| fs::canonicalize(d).ok()).collect();
+    let mut dirs_read: HashSet<PathBuf> = os_store::dirs().iter().filter_map(|d| fs::canonicalize(d).ok()).collect();
     for (label, paths) in labelled {
         for path in paths {
             if path.is_dir() && fs::canonicalize(&path).is_ok_and(|real| !dirs_read.insert(real)) {
@@ -280,9 +280,13 @@ mod tests {
         let mut c = Collection::default();
         c.add("extra", read_path("extra", &tmp.write("both.pem", &[CA_PEM, legacy])));
         let r = root(&c, &der_of(legacy)).expect("reported as the original");
-        assert_eq!(r.strict_rules, [crate::x509::BC_NOT_CRITICAL, crate::x509::NO_KEY_USAGE, crate::x509::NO_SUBJECT_KEY_ID]);
+        assert_eq!(
+            r.strict_rules,
+            [crate::x509::BC_NOT_CRITICAL, crate::x509::NO_KEY_USAGE, crate::x509::NO_SUBJECT_KEY_ID]
+        );
         let twin = r.twin.clone().expect("twinned");
-        let parsed: Vec<Vec<u8>> = pem::parse_many(c.pem(false)).unwrap().into_iter().map(|p| p.into_contents()).collect();
+        let parsed: Vec<Vec<u8>> =
+            pem::parse_many(c.pem(false)).unwrap().into_iter().map(|p| p.into_contents()).collect();
         assert_eq!(parsed, vec![der_of(CA_PEM), twin]);
     }
 
@@ -326,7 +330,10 @@ mod tests {
         assert_eq!(root(&c, &der_of(CA_PEM)).unwrap().sources, ["CORPTLS_EXTRA_CA_CERTS", "extra"]);
         let sources: Vec<&str> = c.problems.iter().map(|p| p.source.as_str()).collect();
         assert!(sources.contains(&format!("CORPTLS_EXTRA_CA_CERTS: {}", missing.display()).as_str()), "{sources:?}");
-        assert!(sources.contains(&format!("SSL_CERT_DIR: {}", garbage_dir.join("bad.pem").display()).as_str()), "{sources:?}");
+        assert!(
+            sources.contains(&format!("SSL_CERT_DIR: {}", garbage_dir.join("bad.pem").display()).as_str()),
+            "{sources:?}"
+        );
         assert_eq!(c.problems.len(), os_problems + 2, "{:?}", c.problems);
 
         // Empty SSL_CERT_DIR / CORPTLS_EXTRA_CA_CERTS are reported too.

@@ -13,13 +13,12 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 
-
 use crate::digest::{hex, sha256};
 
-#[cfg(unix)]
-use unix::Private;
 #[cfg(not(unix))]
 use other::Private;
+#[cfg(unix)]
+use unix::Private;
 
 /// Bundles kept besides the current one: a process that started before the last few root
 /// changes may still hand its own to a child. Older ones go.
@@ -109,7 +108,10 @@ mod unix {
             let dir = std::path::absolute(dir)?;
             let refuse = |what: &Path, reason: &str| {
                 let at = if what == dir { String::new() } else { format!(": {} above it", what.display()) };
-                io::Error::new(io::ErrorKind::PermissionDenied, format!("cache directory {}{at} {reason}", dir.display()))
+                io::Error::new(
+                    io::ErrorKind::PermissionDenied,
+                    format!("cache directory {}{at} {reason}", dir.display()),
+                )
             };
             let (Some(parent), Some(name)) = (dir.parent(), dir.file_name()) else {
                 return Err(refuse(&dir, "is not a directory of its own"));
@@ -179,7 +181,12 @@ mod unix {
     }
 
     fn open_dir(parent: impl rustix::fd::AsFd, name: &OsStr) -> rustix::io::Result<OwnedFd> {
-        openat(parent, name.as_bytes(), OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC, Mode::empty())
+        openat(
+            parent,
+            name.as_bytes(),
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
     }
 
     /// The directory `name` below `parent`, created 0700 if missing; never through a link.
@@ -312,7 +319,10 @@ mod tests {
         std::thread::sleep(std::time::Duration::from_millis(20));
         assert_eq!(store(&dir, b"first bundle\n").unwrap(), path);
         let after = fs::metadata(&path).unwrap();
-        assert_eq!((before.ino(), before.mtime(), before.mtime_nsec()), (after.ino(), after.mtime(), after.mtime_nsec()));
+        assert_eq!(
+            (before.ino(), before.mtime(), before.mtime_nsec()),
+            (after.ino(), after.mtime(), after.mtime_nsec())
+        );
 
         // Other content: another file, the first one kept.
         let other = store(&dir, b"second bundle\n").unwrap();

@@ -27,9 +27,10 @@ pub fn is_hash_link(path: &Path) -> bool {
 
 /// True when OpenSSL's lookup in `dir` finds exactly this certificate (DER) under `hash`.
 pub fn holds(dir: &Path, hash: &str, der: &[u8]) -> bool {
-    (0..).map(|n| dir.join(format!("{hash}.{n}"))).take_while(|p| p.exists()).any(|path| {
-        safe_read::read(&path).is_ok_and(|bytes| parse(&bytes).0.iter().any(|c| c == der))
-    })
+    (0..)
+        .map(|n| dir.join(format!("{hash}.{n}")))
+        .take_while(|p| p.exists())
+        .any(|path| safe_read::read(&path).is_ok_and(|bytes| parse(&bytes).0.iter().any(|c| c == der)))
 }
 
 /// The subject hash as OpenSSL prints it (`%08lx`); None when OpenSSL refuses the name (and so
@@ -75,12 +76,14 @@ fn canonical_value(value: &Any<'_>) -> Option<Vec<u8>> {
         // One byte per character; OpenSSL reads them as Latin-1.
         Tag::PrintableString | Tag::Ia5String | Tag::T61String => data.iter().map(|&b| char::from(b)).collect(),
         // UCS-2 and UCS-4: no surrogate pairs, no surrogates.
-        Tag::BmpString if data.len() % 2 == 0 => {
-            data.chunks_exact(2).map(|c| char::from_u32(u32::from(u16::from_be_bytes([c[0], c[1]])))).collect::<Option<_>>()?
-        }
-        Tag::UniversalString if data.len() % 4 == 0 => {
-            data.chunks_exact(4).map(|c| char::from_u32(u32::from_be_bytes([c[0], c[1], c[2], c[3]]))).collect::<Option<_>>()?
-        }
+        Tag::BmpString if data.len() % 2 == 0 => data
+            .chunks_exact(2)
+            .map(|c| char::from_u32(u32::from(u16::from_be_bytes([c[0], c[1]]))))
+            .collect::<Option<_>>()?,
+        Tag::UniversalString if data.len() % 4 == 0 => data
+            .chunks_exact(4)
+            .map(|c| char::from_u32(u32::from_be_bytes([c[0], c[1], c[2], c[3]])))
+            .collect::<Option<_>>()?,
         // Kept as they are, but OpenSSL clears a BIT STRING's unused bits (and of no bits, the count).
         Tag::BitString => {
             let (&unused, bits) = data.split_first()?;

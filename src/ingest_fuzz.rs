@@ -84,7 +84,8 @@ fn config(default_cases: u32) -> Config {
 fn seeds() -> &'static [Vec<u8>] {
     static SEEDS: OnceLock<Vec<Vec<u8>>> = OnceLock::new();
     SEEDS.get_or_init(|| {
-        let mut seeds: Vec<Vec<u8>> = [CA_PEM, CA2_PEM, LEAF_PEM, RENEWED_OLD_PEM, RENEWED_NEW_PEM].map(der_of).to_vec();
+        let mut seeds: Vec<Vec<u8>> =
+            [CA_PEM, CA2_PEM, LEAF_PEM, RENEWED_OLD_PEM, RENEWED_NEW_PEM].map(der_of).to_vec();
         seeds.extend(ODD.iter().map(|(_, pem)| der_of(pem)));
         if let Some(bundle) = bundle_file() {
             let (certs, _) = parse(&std::fs::read(bundle).unwrap_or_default());
@@ -135,10 +136,17 @@ fn length(n: usize) -> Vec<u8> {
 
 #[derive(Clone, Debug)]
 enum Node {
-    Leaf { tag: Vec<u8>, content: Vec<u8> },
+    Leaf {
+        tag: Vec<u8>,
+        content: Vec<u8>,
+    },
     /// Constructed, or an OCTET/BIT STRING that wraps DER (extension values, keys): `prefix` is
     /// a BIT STRING's unused-bits byte.
-    Tree { tag: Vec<u8>, prefix: Vec<u8>, kids: Vec<Node> },
+    Tree {
+        tag: Vec<u8>,
+        prefix: Vec<u8>,
+        kids: Vec<Node>,
+    },
 }
 
 /// (tag bytes, content length, header length) of the TLV at the start of `input`.
@@ -288,7 +296,12 @@ fn mutation() -> impl Strategy<Value = Mutation> {
         (any::<Index>(), any::<u8>()).prop_map(|(i, e)| Mutation::Length(i, e)),
         (any::<Index>(), prop::sample::select(VALUE_TAGS)).prop_map(|(i, t)| Mutation::Tag(i, t)),
         (any::<Index>(), prop::collection::vec(any::<u8>(), 0..48)).prop_map(|(i, c)| Mutation::Content(i, c)),
-        (any::<Index>(), prop::sample::select(VALUE_TAGS), text(), prop::option::weighted(0.2, prop::collection::vec(any::<u8>(), 0..9)))
+        (
+            any::<Index>(),
+            prop::sample::select(VALUE_TAGS),
+            text(),
+            prop::option::weighted(0.2, prop::collection::vec(any::<u8>(), 0..9))
+        )
             .prop_map(|(i, t, s, raw)| Mutation::Value(i, t, s, raw)),
         any::<Index>().prop_map(Mutation::DropKid),
         any::<Index>().prop_map(Mutation::DupKid),
@@ -405,11 +418,10 @@ fn mutate(mut der: Vec<u8>, mutation: &Mutation) -> Vec<u8> {
 }
 
 fn mutant() -> impl Strategy<Value = Vec<u8>> {
-    (any::<Index>(), prop::collection::vec(mutation(), 1..5))
-        .prop_map(|(seed, ops)| {
-            let seeds = seeds();
-            ops.iter().fold(seeds[seed.index(seeds.len())].clone(), mutate)
-        })
+    (any::<Index>(), prop::collection::vec(mutation(), 1..5)).prop_map(|(seed, ops)| {
+        let seeds = seeds();
+        ops.iter().fold(seeds[seed.index(seeds.len())].clone(), mutate)
+    })
 }
 
 // --- PEM -------------------------------------------------------------------------------------------
@@ -646,7 +658,13 @@ fn odd_corpus_facts() {
         ("gen-fold-ia5-tabs-twin.pem", true, true, false, "CN=CorpTLS\tFolded\t\tROOT"),
         ("gen-fold-printable.pem", true, true, false, "CN=  CorpTLS   FOLDED Root  "),
         ("gen-fold-utf8-twin.pem", true, true, false, "CN=corptls folded root"),
-        ("gen-long-name.pem", true, true, false, "OU=Department 23 of the Very Long Corporate Name Division, CN=Long Name Root"),
+        (
+            "gen-long-name.pem",
+            true,
+            true,
+            false,
+            "OU=Department 23 of the Very Long Corporate Name Division, CN=Long Name Root",
+        ),
         ("gen-multi-valued-rdn.pem", true, true, false, "OU=IT + O=CorpTLS Odd + CN=Multi Valued RDN Root, C=DE"),
         ("gen-name-constraints-pathlen0.pem", true, true, false, "CN=Name Constrained Root"),
         ("gen-negative-serial.pem", true, true, false, "CN=Negative Serial Root"),
@@ -672,7 +690,12 @@ fn odd_corpus_facts() {
     for ((name, pem), &(file, is_ca, self_issued, strict, subject)) in ODD.iter().zip(expected) {
         assert_eq!(*name, file);
         let info = inspect(&der_of(pem)).unwrap_or_else(|e| panic!("{name}: {e}"));
-        assert_eq!((info.is_ca, info.self_issued, !info.strict_rules.is_empty()), (is_ca, self_issued, strict), "{name}: {:?}", info.strict_rules);
+        assert_eq!(
+            (info.is_ca, info.self_issued, !info.strict_rules.is_empty()),
+            (is_ca, self_issued, strict),
+            "{name}: {:?}",
+            info.strict_rules
+        );
         assert!(info.is_anchor(), "{name}");
         assert!(info.subject.contains(subject), "{name}: {:?}", info.subject);
         assert!(info.not_before < info.not_after, "{name}");
@@ -725,7 +748,10 @@ mod openssl {
         for entry in std::fs::read_dir(&tmp.0).unwrap().map(Result::unwrap) {
             if let Ok(target) = std::fs::read_link(entry.path()) {
                 let name = entry.file_name().to_string_lossy().into_owned();
-                links.insert(Path::new(&target).file_name().unwrap().to_string_lossy().into_owned(), name[..8].to_owned());
+                links.insert(
+                    Path::new(&target).file_name().unwrap().to_string_lossy().into_owned(),
+                    name[..8].to_owned(),
+                );
             }
         }
         (0..certs.len()).map(|i| links.get(&format!("c{i:05}.pem")).cloned()).collect()
@@ -747,25 +773,35 @@ mod openssl {
         let raw = prop::option::weighted(0.1, prop::collection::vec(any::<u8>(), 0..9));
         (tags, text(), raw).prop_map(|(tag, text, raw)| {
             let content = encode_text(tag, &text, &raw);
-            if tag & 0x20 != 0 { tlv(&[tag], &tlv(&[tag & !0x20], &content)) } else { tlv(&[tag], &content) }
+            if tag & 0x20 != 0 {
+                tlv(&[tag], &tlv(&[tag & !0x20], &content))
+            } else {
+                tlv(&[tag], &content)
+            }
         })
     }
 
     fn odd_name() -> impl Strategy<Value = Vec<u8>> {
         const OIDS: &[&[u8]] = &[
-            &[0x55, 0x04, 0x03], // CN
-            &[0x55, 0x04, 0x0a], // O
-            &[0x55, 0x04, 0x05], // serialNumber
-            &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x01], // emailAddress
+            &[0x55, 0x04, 0x03],                                           // CN
+            &[0x55, 0x04, 0x0a],                                           // O
+            &[0x55, 0x04, 0x05],                                           // serialNumber
+            &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x01],       // emailAddress
             &[0x09, 0x92, 0x26, 0x89, 0x93, 0xf2, 0x2c, 0x64, 0x01, 0x19], // DC
-            &[0x2a, 0x03, 0x04, 0x05], // unknown
+            &[0x2a, 0x03, 0x04, 0x05],                                     // unknown
         ];
         let oid = prop::sample::select(OIDS);
         prop::collection::vec(prop::collection::vec((oid, name_value()), 1..4), 0..4).prop_map(|rdns| {
-            let sets: Vec<u8> = rdns.iter().flat_map(|rdn| {
-                let atvs: Vec<u8> = rdn.iter().flat_map(|(oid, value)| tlv(&[0x30], &[tlv(&[0x06], oid), value.clone()].concat())).collect();
-                tlv(&[0x31], &atvs)
-            }).collect();
+            let sets: Vec<u8> = rdns
+                .iter()
+                .flat_map(|rdn| {
+                    let atvs: Vec<u8> = rdn
+                        .iter()
+                        .flat_map(|(oid, value)| tlv(&[0x30], &[tlv(&[0x06], oid), value.clone()].concat()))
+                        .collect();
+                    tlv(&[0x31], &atvs)
+                })
+                .collect();
             tlv(&[0x30], &sets)
         })
     }
@@ -778,12 +814,14 @@ mod openssl {
             b"\x03\x02\x00\xa5",
             b"\x03\x01\x00",
             b"\x30\x05\x0c\x03abc", // a SEQUENCE
-            b"\x12\x0512 34", // NumericString
-            b"\x0c\x00", // empty UTF8String
+            b"\x12\x0512 34",       // NumericString
+            b"\x0c\x00",            // empty UTF8String
         ];
         let certs: Vec<Vec<u8>> = values
             .iter()
-            .map(|v| with_subject(&tlv(&[0x30], &tlv(&[0x31], &tlv(&[0x30], &[&b"\x06\x03\x55\x04\x03"[..], v].concat())))))
+            .map(|v| {
+                with_subject(&tlv(&[0x30], &tlv(&[0x31], &tlv(&[0x30], &[&b"\x06\x03\x55\x04\x03"[..], v].concat()))))
+            })
             .collect();
         for ((value, der), theirs) in values.iter().zip(&certs).zip(openssl_hashes(&certs)) {
             let theirs = theirs.unwrap_or_else(|| panic!("OpenSSL refuses {}", hex(value)));
@@ -829,6 +867,9 @@ mod openssl {
             }
         }
         eprintln!("{} certificates: {agreed} hashed alike, {refused_by_both} refused by both, {unread_anchors} mutants OpenSSL cannot read taken as anchors", certs.len());
-        assert!(agreed > cases / 5 && refused_by_both > cases / 20, "{agreed} agreed, {refused_by_both} refused by both");
+        assert!(
+            agreed > cases / 5 && refused_by_both > cases / 20,
+            "{agreed} agreed, {refused_by_both} refused by both"
+        );
     }
 }

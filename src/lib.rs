@@ -1,29 +1,27 @@
 //! `corptls._native`: the certificate work behind corptls. This layer only converts
 //! between Python and the Rust modules, each of which has one job.
 
+mod bundle;
 mod cache;
 mod certs;
-mod digest;
-mod bundle;
-mod os_store;
-mod probe;
-mod safe_read;
-mod verify;
-mod x509;
 mod der;
-mod twin;
+mod digest;
 mod hashed_dir;
 #[cfg(test)]
 mod ingest_fuzz;
+mod os_store;
+mod probe;
+mod safe_read;
+mod twin;
+mod verify;
+mod x509;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use pyo3::create_exception;
-use pyo3::exceptions::{
-    PyConnectionError, PyConnectionRefusedError, PyOSError, PyTimeoutError, PyValueError,
-};
+use pyo3::exceptions::{PyConnectionError, PyConnectionRefusedError, PyOSError, PyTimeoutError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
@@ -87,8 +85,16 @@ fn collect(
     ssl_cert_dir: Option<OsString>,
     extra_ca_certs: Option<OsString>,
 ) -> PyResult<Collection> {
-    let request =
-        bundle::Request { certifi, openssl_file, openssl_dir, ssl_cert_file, ssl_cert_dir, extra_ca_certs, extra, lazy_dir };
+    let request = bundle::Request {
+        certifi,
+        openssl_file,
+        openssl_dir,
+        ssl_cert_file,
+        ssl_cert_dir,
+        extra_ca_certs,
+        extra,
+        lazy_dir,
+    };
     let found = py.detach(|| bundle::collect(&request));
     let (pem, eager_pem) = (found.pem(false), found.pem(true));
     let roots = found

@@ -114,18 +114,15 @@ fn tunnel(sock: &mut TcpStream, route: &Route<'_>, deadline: Instant) -> Result<
 
 fn handshake(mut sock: TcpStream, name: ServerName<'static>, deadline: Instant) -> Result<Vec<Vec<u8>>, Failure> {
     let provider = Arc::new(ring::default_provider());
-    let recorder = Arc::new(Recorder {
-        chain: Mutex::new(Vec::new()),
-        algorithms: provider.signature_verification_algorithms,
-    });
+    let recorder =
+        Arc::new(Recorder { chain: Mutex::new(Vec::new()), algorithms: provider.signature_verification_algorithms });
     let config = ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| Failure::Handshake(e.to_string()))?
         .dangerous()
         .with_custom_certificate_verifier(recorder.clone())
         .with_no_client_auth();
-    let mut conn =
-        ClientConnection::new(Arc::new(config), name).map_err(|e| Failure::Handshake(e.to_string()))?;
+    let mut conn = ClientConnection::new(Arc::new(config), name).map_err(|e| Failure::Handshake(e.to_string()))?;
     let outcome = loop {
         let captured = recorder.chain.lock().map(|c| c.clone()).unwrap_or_default();
         if !captured.is_empty() {
@@ -279,7 +276,8 @@ mod tests {
             let _ = conn.read(&mut buf);
             conn.write_all(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n").unwrap();
         });
-        let route = Route { host: "api.corp.test", port: 443, proxy: Some(("127.0.0.1", port)), proxy_authorization: None };
+        let route =
+            Route { host: "api.corp.test", port: 443, proxy: Some(("127.0.0.1", port)), proxy_authorization: None };
         match capture(&route, Duration::from_secs(3)) {
             Err(Failure::Proxy(m)) => assert!(m.contains("403 Forbidden") && m.contains("api.corp.test:443"), "{m}"),
             _ => panic!("expected Proxy"),

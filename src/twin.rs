@@ -74,12 +74,13 @@ pub fn conforming_twin(der: &[u8]) -> Option<Vec<u8>> {
 /// SHA-1 of the public key's bits (RFC 5280 §4.2.1.2, method 1), which is what issuers put in
 /// their children's authorityKeyIdentifier.
 fn key_id(cert: &X509Certificate<'_>) -> Vec<u8> {
-    let own = cert.get_extension_unique(&OID_X509_EXT_AUTHORITY_KEY_IDENTIFIER).ok().flatten().and_then(|ext| {
-        match ext.parsed_extension() {
-            ParsedExtension::AuthorityKeyIdentifier(akid) => akid.key_identifier.as_ref().map(|k| k.0.to_vec()),
-            _ => None,
-        }
-    });
+    let own =
+        cert.get_extension_unique(&OID_X509_EXT_AUTHORITY_KEY_IDENTIFIER).ok().flatten().and_then(|ext| {
+            match ext.parsed_extension() {
+                ParsedExtension::AuthorityKeyIdentifier(akid) => akid.key_identifier.as_ref().map(|k| k.0.to_vec()),
+                _ => None,
+            }
+        });
     match own {
         Some(id) if cert.subject() == cert.issuer() => id,
         _ => sha1(&cert.public_key().subject_public_key.data).to_vec(),
@@ -132,9 +133,13 @@ mod tests {
             c.extensions().iter().filter(|e| !repaired.contains(&e.oid)).map(key).collect()
         };
         assert_eq!(others(&twin), others(&original), "every other extension, in order, byte for byte");
-        let (before, after) = (original.basic_constraints().unwrap().unwrap(), twin.basic_constraints().unwrap().unwrap());
+        let (before, after) =
+            (original.basic_constraints().unwrap().unwrap(), twin.basic_constraints().unwrap().unwrap());
         assert!(after.critical);
-        assert_eq!((after.value.ca, after.value.path_len_constraint), (before.value.ca, before.value.path_len_constraint));
+        assert_eq!(
+            (after.value.ca, after.value.path_len_constraint),
+            (before.value.ca, before.value.path_len_constraint)
+        );
         let usage = twin.key_usage().unwrap().expect("keyUsage");
         match original.key_usage().unwrap() {
             Some(kept) => assert_eq!(key(&usage_ext(&twin)), key(&usage_ext(&original)), "{kept:?} kept as it was"),

@@ -13,7 +13,8 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 pub fn verify_chain(chain: &[Vec<u8>], hostname: &str) -> Result<(), String> {
     let (leaf, intermediates) = chain.split_first().ok_or("empty chain")?;
     let name = ServerName::try_from(hostname.to_owned()).map_err(|_| format!("not a valid host name: {hostname:?}"))?;
-    let intermediates: Vec<CertificateDer<'_>> = intermediates.iter().map(|c| CertificateDer::from(c.as_slice())).collect();
+    let intermediates: Vec<CertificateDer<'_>> =
+        intermediates.iter().map(|c| CertificateDer::from(c.as_slice())).collect();
     verifier(Arc::new(ring::default_provider()))?
         .verify_server_cert(&CertificateDer::from(leaf.as_slice()), &intermediates, &name, &[], UnixTime::now())
         .map(|_| ())
@@ -29,7 +30,8 @@ fn verifier(provider: Arc<CryptoProvider>) -> Result<Arc<dyn ServerCertVerifier>
 #[cfg(not(any(windows, target_os = "macos")))]
 fn verifier(provider: Arc<CryptoProvider>) -> Result<Arc<dyn ServerCertVerifier>, String> {
     let mut roots = rustls::RootCertStore::empty();
-    roots.add_parsable_certificates(crate::os_store::load().certs.into_iter().map(|(der, _)| CertificateDer::from(der)));
+    roots
+        .add_parsable_certificates(crate::os_store::load().certs.into_iter().map(|(der, _)| CertificateDer::from(der)));
     if roots.is_empty() {
         return Err("no root certificate could be read from the OS store".into());
     }

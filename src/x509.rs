@@ -43,7 +43,8 @@ pub fn inspect(der: &[u8]) -> Result<Info, String> {
     let constraints = cert.basic_constraints().map_err(|e| format!("{subject}: bad basicConstraints: {e}"))?;
     let is_ca = constraints.as_ref().is_some_and(|ext| ext.value.ca);
     let self_issued = cert.subject() == cert.issuer();
-    let refused = |which| format!("{subject}: OpenSSL cannot read its {which} name (a string type or encoding it refuses)");
+    let refused =
+        |which| format!("{subject}: OpenSSL cannot read its {which} name (a string type or encoding it refuses)");
     let hash = subject_hash(cert.subject()).ok_or_else(|| refused("subject"))?;
     subject_hash(cert.issuer()).ok_or_else(|| refused("issuer"))?;
     Ok(Info {

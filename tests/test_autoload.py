@@ -32,7 +32,7 @@ WHEELHOUSE = Path(__file__).resolve().parents[1] / "target" / "wheelhouse"
 
 # The program under test: no corptls import anywhere. argv: CLIENT,CLIENT,... HOST...
 # Prints one JSON line last: whether corptls is loaded, and per host per client "ok" or the error chain.
-PROGRAM = r'''
+PROGRAM = r"""
 import asyncio, json, sys, urllib.request
 
 MESSAGES = [{"role": "user", "content": "ping"}]
@@ -94,10 +94,10 @@ for host in sys.argv[2:]:
         except Exception as exc:
             results[host][name] = describe(exc)
 print(json.dumps({"corptls_loaded": "corptls" in sys.modules, "results": results}))
-'''
+"""
 
 # A program that uses ssl directly, for breakages of the native core: reaches direct.good (corp chain).
-DIRECT_PROGRAM = r'''
+DIRECT_PROGRAM = r"""
 import json, ssl, urllib.request
 ctx = ssl.create_default_context()
 try:
@@ -107,7 +107,7 @@ except Exception as exc:
     outcome = f"{type(exc).__name__}: {exc}"
 print(json.dumps({"request": outcome}))
 print("ran")
-'''
+"""
 
 PANIC = '''
 class PanicException(BaseException):
@@ -199,12 +199,26 @@ def corptls_command(venv: Venv, *args: str, script: bool = False, env: Mapping[s
     return done.stdout.strip()
 
 
-def run_program(run_in: Runner, program: Path, venv: Venv, stores: Stores, proxy_env: dict, *hosts: str,
-                clients: tuple = CLIENTS, env: Mapping[str, str] | None = None,
-                store: StoreLayout | None = None, **kwargs: object) -> tuple[dict, str]:
+def run_program(
+    run_in: Runner,
+    program: Path,
+    venv: Venv,
+    stores: Stores,
+    proxy_env: dict,
+    *hosts: str,
+    clients: tuple = CLIENTS,
+    env: Mapping[str, str] | None = None,
+    store: StoreLayout | None = None,
+    **kwargs: object,
+) -> tuple[dict, str]:
     """Run PROGRAM with the venv's python, through the proxy, in the corporate store; (report, stderr)."""
-    done = run_in([venv.python, program, ",".join(clients), *hosts], store=store or stores.corp,
-                  env={**proxy_env, **(env or {})}, timeout=180, **kwargs)
+    done = run_in(
+        [venv.python, program, ",".join(clients), *hosts],
+        store=store or stores.corp,
+        env={**proxy_env, **(env or {})},
+        timeout=180,
+        **kwargs,
+    )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-5000:]
     return json.loads(done.stdout.strip().splitlines()[-1]), done.stderr
 
@@ -252,19 +266,19 @@ def remove_module(venv: Venv, name: str) -> None:
 
 def relevant(files: set[str]) -> set[str]:
     """Site-packages files, less the clients' .pth and the bytecode that running Python left of non-corptls code."""
-    return {f for f in files
-            if f != venvs.CLIENTS_PTH and ("__pycache__" not in Path(f).parts or "corptls" in f)}
+    return {f for f in files if f != venvs.CLIENTS_PTH and ("__pycache__" not in Path(f).parts or "corptls" in f)}
 
 
 # --------------------------------------------------------------------------- the environments themselves
 
 
-def test_environments_see_the_clients_but_not_the_dev_corptls(installed: Venv, run_in: Runner,
-                                                              tmp_path: Path) -> None:
-    code = ("import importlib.util as u, json, sys; import certifi, httpx, requests, aiohttp; "
-            "s = u.find_spec('corptls'); "
-            "print(json.dumps({'corptls': s.origin if s else None, 'certifi': certifi.__file__, "
-            "'loaded': sorted(m for m in sys.modules if m.startswith('corptls'))}))")
+def test_environments_see_the_clients_but_not_the_dev_corptls(installed: Venv, run_in: Runner, tmp_path: Path) -> None:
+    code = (
+        "import importlib.util as u, json, sys; import certifi, httpx, requests, aiohttp; "
+        "s = u.find_spec('corptls'); "
+        "print(json.dumps({'corptls': s.origin if s else None, 'certifi': certifi.__file__, "
+        "'loaded': sorted(m for m in sys.modules if m.startswith('corptls'))}))"
+    )
     # CORPTLS_AUTOLOAD=1 would wake the test environment's own hook if its .pth files were read.
     bare = venvs.create_venv(tmp_path / "bare")
     seen = {}
@@ -278,7 +292,11 @@ def test_environments_see_the_clients_but_not_the_dev_corptls(installed: Venv, r
     assert seen["installed"]["loaded"] == []  # installed means off
     # The wheel's hooks land in site-packages itself.
     assert {f for f in installed.files() if "corptls" in f and "__pycache__" not in f and ".dist-info" not in f} >= {
-        "corptls_autoload.pth", "corptls_autoload.start", "corptls/_autoload.py", "corptls/_switch.py"}
+        "corptls_autoload.pth",
+        "corptls_autoload.start",
+        "corptls/_autoload.py",
+        "corptls/_switch.py",
+    }
     assert installed.bin("corptls").exists()
 
 
@@ -286,9 +304,17 @@ def test_environments_see_the_clients_but_not_the_dev_corptls(installed: Venv, r
 
 
 @pytest.mark.parametrize("how", ["python -m corptls", "corptls console script"])
-def test_enabled_unmodified_program_trusts_the_os_store(how: str, enabled: Venv, wheel: Path, tmp_path: Path,
-                                                        run_in: Runner, program: Path, stores: Stores,
-                                                        proxy_env: dict, proxy: InterceptingProxy) -> None:
+def test_enabled_unmodified_program_trusts_the_os_store(
+    how: str,
+    enabled: Venv,
+    wheel: Path,
+    tmp_path: Path,
+    run_in: Runner,
+    program: Path,
+    stores: Stores,
+    proxy_env: dict,
+    proxy: InterceptingProxy,
+) -> None:
     if how == "python -m corptls":
         venv = enabled
     else:  # a venv of its own: a copy's console script would run the original's interpreter
@@ -315,8 +341,16 @@ SWITCHES = {
 
 
 @pytest.mark.parametrize("case", list(SWITCHES))
-def test_switches(case: str, request: pytest.FixtureRequest, copy_of: Callable[[Venv], Venv], run_in: Runner,
-                  program: Path, stores: Stores, proxy_env: dict, proxy: InterceptingProxy) -> None:
+def test_switches(
+    case: str,
+    request: pytest.FixtureRequest,
+    copy_of: Callable[[Venv], Venv],
+    run_in: Runner,
+    program: Path,
+    stores: Stores,
+    proxy_env: dict,
+    proxy: InterceptingProxy,
+) -> None:
     name, env, trusted, clients = SWITCHES[case]
     if name == "disabled":
         venv = copy_of(request.getfixturevalue("enabled"))
@@ -327,8 +361,9 @@ def test_switches(case: str, request: pytest.FixtureRequest, copy_of: Callable[[
     status = corptls_command(venv, "autoload", "status")
     assert f"corptls_autoload.pth: {'enabled' if name == 'enabled' else 'disabled'}" in status, status
     before = proxy.connects[GOOD]
-    report, stderr = run_program(run_in, program, venv, stores, proxy_env, *((GOOD, ROGUE) if trusted else (GOOD,)),
-                                 clients=clients, env=env)
+    report, stderr = run_program(
+        run_in, program, venv, stores, proxy_env, *((GOOD, ROGUE) if trusted else (GOOD,)), clients=clients, env=env
+    )
     assert proxy.connects[GOOD] - before >= len(clients), "the clients did not go through the proxy"
     if trusted:
         assert_trusted(report, clients)
@@ -337,8 +372,9 @@ def test_switches(case: str, request: pytest.FixtureRequest, copy_of: Callable[[
     assert not corptls_lines(stderr), stderr
 
 
-def test_sitecustomize_block(installed: Venv, copy_of: Callable[[Venv], Venv], run_in: Runner, program: Path,
-                             stores: Stores, proxy_env: dict) -> None:
+def test_sitecustomize_block(
+    installed: Venv, copy_of: Callable[[Venv], Venv], run_in: Runner, program: Path, stores: Stores, proxy_env: dict
+) -> None:
     venv = copy_of(installed)
     custom = venv.site_packages / "sitecustomize.py"
     user = "# the user's own start-up code\nimport builtins\nbuiltins.USER_SITECUSTOMIZE = 'ran'\n"
@@ -371,9 +407,11 @@ def test_sitecustomize_block(installed: Venv, copy_of: Callable[[Venv], Venv], r
 def test_start_up_is_lazy(enabled: Venv, run_in: Runner) -> None:
     # At start-up nothing of corptls is imported, only a finder waits; the first `import ssl`
     # (or certifi) brings corptls and inject().
-    code = ("import json, sys; "
-            "print(json.dumps({'loaded': [m for m in sys.modules if m in ('ssl', '_ssl', 'certifi', 'typing') "
-            "or m.startswith('corptls')], 'waiting': type(sys._corptls_autoload).__name__}))")
+    code = (
+        "import json, sys; "
+        "print(json.dumps({'loaded': [m for m in sys.modules if m in ('ssl', '_ssl', 'certifi', 'typing') "
+        "or m.startswith('corptls')], 'waiting': type(sys._corptls_autoload).__name__}))"
+    )
     done = run_in([enabled.python, "-c", code])
     assert done.returncode == 0 and done.stderr == "", done.stderr
     assert json.loads(done.stdout) == {"loaded": [], "waiting": "CorptlsStart"}
@@ -401,8 +439,12 @@ print(json.dumps({{"finders": len(finders), "injected": corptls.is_injected(),
     done = run_in([enabled.python, "-c", code], store=stores.corp, env=proxy_env)
     assert done.returncode == 0 and done.stderr == "", done.stdout + done.stderr
     # One finder; ssl patched once: the patch wraps the C method itself, not another patch.
-    assert json.loads(done.stdout) == {"finders": 1, "injected": True, "patch": "corptls.clients.ssl",
-                                       "wraps": ["method_descriptor"]}
+    assert json.loads(done.stdout) == {
+        "finders": 1,
+        "injected": True,
+        "patch": "corptls.clients.ssl",
+        "wraps": ["method_descriptor"],
+    }
 
 
 def _break_autoload(venv: Venv) -> None:
@@ -427,8 +469,9 @@ START_UP_BREAKAGES = {
 
 
 @pytest.mark.parametrize("case", START_UP_BREAKAGES)
-def test_broken_installation_never_breaks_start_up(case: str, enabled: Venv, copy_of: Callable[[Venv], Venv],
-                                                   run_in: Runner) -> None:
+def test_broken_installation_never_breaks_start_up(
+    case: str, enabled: Venv, copy_of: Callable[[Venv], Venv], run_in: Runner
+) -> None:
     breaks, names = START_UP_BREAKAGES[case]
     venv = copy_of(enabled)
     breaks(venv)
@@ -470,8 +513,9 @@ NATIVE_BREAKAGES = {
 
 
 @pytest.mark.parametrize("case", list(NATIVE_BREAKAGES))
-def test_broken_native_core_leaves_python_stock(case: str, enabled: Venv, copy_of: Callable[[Venv], Venv],
-                                               run_in: Runner, stores: Stores, direct: DirectServers) -> None:
+def test_broken_native_core_leaves_python_stock(
+    case: str, enabled: Venv, copy_of: Callable[[Venv], Venv], run_in: Runner, stores: Stores, direct: DirectServers
+) -> None:
     breaks, names = NATIVE_BREAKAGES[case]
     venv = enabled
     if breaks is not None:
@@ -494,7 +538,7 @@ def test_broken_native_core_leaves_python_stock(case: str, enabled: Venv, copy_o
 
 # No stderr at all: pythonw.exe, or fd 2 closed at start-up (sys.stderr is None). CLOSE: set it
 # to None in the program instead. The first `import ssl` starts corptls.
-NO_STDERR_PROGRAM = r'''
+NO_STDERR_PROGRAM = r"""
 import sys
 closed = sys.stderr is None
 if CLOSE:
@@ -506,7 +550,7 @@ try:
 except Exception as exc:
     outcome = f"{type(exc).__name__}: {exc}"
 print(json.dumps({"closed": closed, "request": outcome}))
-'''
+"""
 
 NO_STDERR = {
     # name: (break the environment, variables, trusted?): each reports one line, to no stderr
@@ -520,9 +564,16 @@ NO_STDERR = {
 @pytest.mark.parametrize("warnings_flag", [[], ["-W", "error"]], ids=["default", "-W error"])
 @pytest.mark.parametrize("stderr", ["fd 2 closed", "sys.stderr = None"])
 @pytest.mark.parametrize("case", list(NO_STDERR))
-def test_no_stderr_never_breaks_start_up(case: str, stderr: str, warnings_flag: list, enabled: Venv,
-                                         copy_of: Callable[[Venv], Venv], run_in: Runner, stores: Stores,
-                                         direct: DirectServers) -> None:
+def test_no_stderr_never_breaks_start_up(
+    case: str,
+    stderr: str,
+    warnings_flag: list,
+    enabled: Venv,
+    copy_of: Callable[[Venv], Venv],
+    run_in: Runner,
+    stores: Stores,
+    direct: DirectServers,
+) -> None:
     breaks, env, trusted = NO_STDERR[case]
     venv = enabled
     if breaks is not None:
@@ -530,8 +581,9 @@ def test_no_stderr_never_breaks_start_up(case: str, stderr: str, warnings_flag: 
         breaks(venv)
     closed = stderr == "fd 2 closed"
     code = f"URL = {direct.good.url('localhost')!r}\nCLOSE = {not closed}\n" + NO_STDERR_PROGRAM
-    done = run_in([venv.python, *warnings_flag, "-c", code], store=stores.corp, env=env,
-                  setup="exec 2>&-" if closed else "")
+    done = run_in(
+        [venv.python, *warnings_flag, "-c", code], store=stores.corp, env=env, setup="exec 2>&-" if closed else ""
+    )
     assert done.returncode == 0 and done.stderr == "", done.stdout + done.stderr
     report = json.loads(done.stdout.splitlines()[-1])
     assert report["closed"] is closed, report
@@ -546,8 +598,10 @@ def _unreadable_entry(run_in: Runner, unreadable_store: StoreLayout) -> dict:
 
 
 def _read_only_cache(run_in: Runner, unreadable_store: StoreLayout) -> dict:
-    return {"setup": 'mount --bind "$XDG_CACHE_HOME" "$XDG_CACHE_HOME" && '
-                     'mount -o remount,bind,ro "$XDG_CACHE_HOME" || exit 97'}
+    return {
+        "setup": 'mount --bind "$XDG_CACHE_HOME" "$XDG_CACHE_HOME" && '
+        'mount -o remount,bind,ro "$XDG_CACHE_HOME" || exit 97'
+    }
 
 
 def _world_writable_cache(run_in: Runner, unreadable_store: StoreLayout) -> dict:
@@ -566,14 +620,30 @@ DEGRADED = {
 
 
 @pytest.mark.parametrize("case", DEGRADED)
-def test_degraded_sources_still_trust_the_os_store(case: str, enabled: Venv, run_in: Runner, program: Path,
-                                                   stores: Stores, proxy_env: dict,
-                                                   unreadable_store: StoreLayout) -> None:
+def test_degraded_sources_still_trust_the_os_store(
+    case: str,
+    enabled: Venv,
+    run_in: Runner,
+    program: Path,
+    stores: Stores,
+    proxy_env: dict,
+    unreadable_store: StoreLayout,
+) -> None:
     prepare, names = DEGRADED[case]
     options = prepare(run_in, unreadable_store)
     for quiet in (True, False):
-        report, stderr = run_program(run_in, program, enabled, stores, proxy_env, GOOD, ROGUE, clients=LIGHT,
-                                     env={"CORPTLS_QUIET": "1"} if quiet else None, **options)
+        report, stderr = run_program(
+            run_in,
+            program,
+            enabled,
+            stores,
+            proxy_env,
+            GOOD,
+            ROGUE,
+            clients=LIGHT,
+            env={"CORPTLS_QUIET": "1"} if quiet else None,
+            **options,
+        )
         assert_trusted(report, LIGHT)
         if quiet:
             assert stderr == ""
@@ -612,16 +682,32 @@ def test_uninstall_leaves_nothing(hook: str, wheel: Path, tmp_path: Path, run_in
     assert done.returncode == 1 and "ModuleNotFoundError: No module named 'corptls'" in done.stderr, done.stderr
 
 
-def test_tool_venv_with_corptls_added(wheel: Path, tmp_path: Path, run_in: Runner, stores: Stores,
-                                      proxy_env: dict, proxy: InterceptingProxy) -> None:
+def test_tool_venv_with_corptls_added(
+    wheel: Path, tmp_path: Path, run_in: Runner, stores: Stores, proxy_env: dict, proxy: InterceptingProxy
+) -> None:
     """The pip equivalent of `uv tool install httpie --with corptls`: the tool's own venv and console script
     (httpie from the wheelhouse scripts/test fills: no registry at test time)."""
     venv = venvs.create_venv(tmp_path / "httpie", with_pip=True, clients=False)
     # pip itself keeps this machine's CA variables; only the scenarios drop them.
     if not WHEELHOUSE.is_dir():
         pytest.fail(f"no {WHEELHOUSE}: scripts/test downloads httpie there before the tests", pytrace=False)
-    done = subprocess.run([str(venv.python), "-m", "pip", "install", "-q", "--no-index", "--find-links",
-                           str(WHEELHOUSE), "httpie", str(wheel)], capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [
+            str(venv.python),
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-index",
+            "--find-links",
+            str(WHEELHOUSE),
+            "httpie",
+            str(wheel),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     config = tmp_path / "httpie-config"
     config.mkdir()
@@ -629,8 +715,9 @@ def test_tool_venv_with_corptls_added(wheel: Path, tmp_path: Path, run_in: Runne
     env = {**proxy_env, "HTTPIE_CONFIG_DIR": str(config)}
 
     def https(host: str) -> subprocess.CompletedProcess[str]:
-        return run_in([venv.bin("https"), "--ignore-stdin", "--timeout", "15", f"https://{host}/"],
-                      store=stores.corp, env=env)
+        return run_in(
+            [venv.bin("https"), "--ignore-stdin", "--timeout", "15", f"https://{host}/"], store=stores.corp, env=env
+        )
 
     before = proxy.connects[GOOD]
     control = https(GOOD)

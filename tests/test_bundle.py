@@ -28,7 +28,7 @@ NON_CA_FILE = str(OS_STORE / "corptls-test-non-ca.pem")
 IN_MEMORY = "using the roots in memory"
 
 # Runs first in every scenario: warnings are recorded (all of them), `fetch` reports "ok" or the error.
-PRELUDE = r'''
+PRELUDE = r"""
 import json, os, sys, urllib.request, warnings
 _recorder = warnings.catch_warnings(record=True)
 _warned = _recorder.__enter__()
@@ -45,12 +45,12 @@ def fetch(url):
 
 def corp_sources():
     return [list(r.sources) for r in corptls.roots() if CORP_CN in r.subject]
-'''
+"""
 
-EPILOGUE = r'''
+EPILOGUE = r"""
 out["warnings"] = [f"{w.category.__name__}: {w.message}" for w in _warned]
 print(json.dumps(out))
-'''
+"""
 
 
 def run(scenario: Scenario, body: str, **kwargs: Any) -> dict[str, Any]:
@@ -77,12 +77,16 @@ def is_verify_failure(outcome: str) -> bool:
 def test_bad_store_entries_warn_per_file_and_corp_root_still_works(
     scenario: Scenario, stores: Stores, direct: DirectServers
 ) -> None:
-    out = run(scenario, f"""
+    out = run(
+        scenario,
+        f"""
 out["corp"] = corp_sources()
 out["subjects"] = [r.subject for r in corptls.roots()]
 corptls.inject()
 out["good"] = fetch({direct.good.url("localhost")!r})
-""", store=stores.bad)
+""",
+        store=stores.bad,
+    )
     garbage = warnings_about(out, GARBAGE_FILE)
     non_ca = warnings_about(out, NON_CA_FILE)
     assert len(garbage) == 1, out["warnings"]
@@ -96,9 +100,13 @@ out["good"] = fetch({direct.good.url("localhost")!r})
 
 
 def test_bad_store_control_without_inject_fails(scenario: Scenario, stores: Stores, direct: DirectServers) -> None:
-    out = run(scenario, f"""
+    out = run(
+        scenario,
+        f"""
 out["good"] = fetch({direct.good.url("localhost")!r})
-""", store=stores.bad)
+""",
+        store=stores.bad,
+    )
     assert is_verify_failure(out["good"]), out["good"]
     assert out["warnings"] == []  # nothing is read before corptls is used
 
@@ -112,11 +120,16 @@ def test_missing_extra_ca_path_warns_and_the_rest_works(
     missing = str(tmp_path / "no-such-ca.pem")
     not_a_dir = str(pki.corp_root_pem / "ca.pem")  # a path *under a file*: ENOTDIR
     value = os.pathsep.join([missing, not_a_dir, str(pki.corp_root_pem)])
-    out = run(scenario, f"""
+    out = run(
+        scenario,
+        f"""
 out["corp"] = corp_sources()
 corptls.inject()
 out["good"] = fetch({direct.good.url("localhost")!r})
-""", store=stores.plain, env={"CORPTLS_EXTRA_CA_CERTS": value})
+""",
+        store=stores.plain,
+        env={"CORPTLS_EXTRA_CA_CERTS": value},
+    )
     for path in (missing, not_a_dir):
         found = warnings_about(out, f"CORPTLS_EXTRA_CA_CERTS: {path}: cannot read")
         assert len(found) == 1, (path, out["warnings"])
@@ -129,11 +142,16 @@ def test_extra_ca_env_var_trusts_a_root_missing_from_the_os_store(
     scenario: Scenario, stores: Stores, pki: PKI, direct: DirectServers, with_variable: bool
 ) -> None:
     env = {"CORPTLS_EXTRA_CA_CERTS": str(pki.corp_root_pem)} if with_variable else {}
-    out = run(scenario, f"""
+    out = run(
+        scenario,
+        f"""
 out["corp"] = corp_sources()
 corptls.inject()
 out["good"] = fetch({direct.good.url("localhost")!r})
-""", store=stores.plain, env=env)
+""",
+        store=stores.plain,
+        env=env,
+    )
     assert not warnings_about(out, "CORPTLS_EXTRA_CA_CERTS"), out["warnings"]
     if with_variable:
         assert out["corp"] == [["CORPTLS_EXTRA_CA_CERTS"]]
@@ -148,11 +166,15 @@ def test_inject_extra_cas_trusts_a_root_missing_from_the_os_store(
     scenario: Scenario, stores: Stores, pki: PKI, direct: DirectServers, with_extra: bool
 ) -> None:
     extra = [str(pki.corp_root_pem)] if with_extra else []
-    out = run(scenario, f"""
+    out = run(
+        scenario,
+        f"""
 corptls.inject(extra_cas={extra!r})
 out["corp"] = corp_sources()
 out["good"] = fetch({direct.good.url("localhost")!r})
-""", store=stores.plain)
+""",
+        store=stores.plain,
+    )
     if with_extra:
         assert out["corp"] == [["extra"]]
         assert out["good"] == "ok"
@@ -167,11 +189,16 @@ out["good"] = fetch({direct.good.url("localhost")!r})
 def test_empty_ssl_cert_file_warns_and_os_roots_still_work(
     scenario: Scenario, stores: Stores, direct: DirectServers
 ) -> None:
-    out = run(scenario, f"""
+    out = run(
+        scenario,
+        f"""
 corptls.inject()
 out["corp"] = corp_sources()
 out["good"] = fetch({direct.good.url("localhost")!r})
-""", store=stores.corp, env={"SSL_CERT_FILE": ""})
+""",
+        store=stores.corp,
+        env={"SSL_CERT_FILE": ""},
+    )
     found = warnings_about(out, "corptls: SSL_CERT_FILE: ")
     assert len(found) == 1, out["warnings"]
     assert "SSL_CERT_FILE is set but empty" in found[0]
@@ -182,12 +209,17 @@ out["good"] = fetch({direct.good.url("localhost")!r})
 def test_ssl_cert_file_does_not_hide_the_os_store(
     scenario: Scenario, stores: Stores, pki: PKI, direct: DirectServers
 ) -> None:
-    out = run(scenario, f"""
+    out = run(
+        scenario,
+        f"""
 out["corp"] = corp_sources()
 out["origin"] = [list(r.sources) for r in corptls.roots() if {ORIGIN_ROOT_CN!r} in r.subject]
 corptls.inject()
 out["good"] = fetch({direct.good.url("localhost")!r})
-""", store=stores.corp, env={"SSL_CERT_FILE": str(pki.origin_root_pem)})
+""",
+        store=stores.corp,
+        env={"SSL_CERT_FILE": str(pki.origin_root_pem)},
+    )
     assert out["corp"] == [["os"]]
     assert out["origin"] == [["SSL_CERT_FILE"]]
     assert not warnings_about(out, "SSL_CERT_FILE"), out["warnings"]
@@ -199,10 +231,15 @@ def test_an_earlier_bundle_in_ssl_cert_file_is_not_read_back(scenario: Scenario,
     must not live on through it."""
     first = run(scenario, 'out["path"] = corptls.bundle_path()', store=stores.corp)
     assert first["path"]
-    out = run(scenario, """
+    out = run(
+        scenario,
+        """
 out["corp"] = corp_sources()
 out["labelled"] = sum("SSL_CERT_FILE" in r.sources for r in corptls.roots())
-""", store=stores.plain, env={"SSL_CERT_FILE": first["path"]})
+""",
+        store=stores.plain,
+        env={"SSL_CERT_FILE": first["path"]},
+    )
     assert out["corp"] == [] and out["labelled"] == 0, out
 
 
@@ -210,10 +247,14 @@ out["labelled"] = sum("SSL_CERT_FILE" in r.sources for r in corptls.roots())
 
 
 def test_roots_describe_each_anchor(scenario: Scenario, stores: Stores, pki: PKI) -> None:
-    out = run(scenario, """
+    out = run(
+        scenario,
+        """
 out["roots"] = [dict(subject=r.subject, sha256=r.sha256, not_after=r.not_after, sources=list(r.sources))
                 for r in corptls.roots()]
-""", store=stores.corp)
+""",
+        store=stores.corp,
+    )
     roots = out["roots"]
     assert len(roots) > 50  # the distribution's roots are there too
     for r in roots:
@@ -259,10 +300,15 @@ def test_a_relative_xdg_cache_home_is_ignored(scenario: Scenario, stores: Stores
     work, home = tmp_path / "work", tmp_path / "home"
     work.mkdir()
     home.mkdir(mode=0o700)
-    out = run(scenario, f"""
+    out = run(
+        scenario,
+        f"""
 os.chdir({str(work)!r})
 out["path"] = corptls.bundle_path()
-""", store=stores.corp, env={"XDG_CACHE_HOME": "relcache", "HOME": str(home)})
+""",
+        store=stores.corp,
+        env={"XDG_CACHE_HOME": "relcache", "HOME": str(home)},
+    )
     assert out["path"] == str(home / ".cache" / "corptls" / Path(out["path"]).name), out
     assert not (work / "relcache").exists()
 
@@ -271,7 +317,7 @@ out["path"] = corptls.bundle_path()
 
 # A truly read-only directory even for root: a read-only bind mount, made inside the
 # scenario's private mount namespace (store scenarios run in one), so the host never sees it.
-READ_ONLY_CACHE = r'''
+READ_ONLY_CACHE = r"""
 import errno, subprocess
 d = os.path.join(os.environ["XDG_CACHE_HOME"], "corptls")
 os.makedirs(d, mode=0o700)
@@ -282,7 +328,7 @@ try:
     out["read_only"] = False
 except OSError as exc:
     out["read_only"] = exc.errno == errno.EROFS
-'''
+"""
 
 
 @pytest.mark.parametrize("kind", ["world-writable", "read-only"])
@@ -295,12 +341,17 @@ def test_unsafe_cache_dir_keeps_roots_in_memory(
         os.chmod(tmp_path / "corptls", 0o777)
     else:
         setup = READ_ONLY_CACHE
-    out = run(scenario, setup + f"""
+    out = run(
+        scenario,
+        setup
+        + f"""
 corptls.inject()
 out["path"] = corptls.bundle_path()
 out["good"] = fetch({direct.good.url("localhost")!r})
 out["rogue"] = fetch({direct.rogue.url("localhost")!r})
-""", store=stores.corp)
+""",
+        store=stores.corp,
+    )
     if kind == "read-only":
         assert out["read_only"] is True, out  # the mount really is read-only, even for root
         reason = "Read-only file system"
@@ -323,12 +374,16 @@ def test_certifi_roots_that_break_strict_mode_are_twinned() -> None:
 
     from corptls import _native
 
-    repairable = {"Basic Constraints of CA cert not marked critical", "CA cert does not include key usage extension",
-                  "Missing Subject Key Identifier"}
+    repairable = {
+        "Basic Constraints of CA cert not marked critical",
+        "CA cert does not include key usage extension",
+        "Missing Subject Key Identifier",
+    }
     roots = [r for r in _native.collect(certifi=certifi.where()).roots if "certifi" in r.sources]
     assert len(roots) > 100
     breaking = [r for r in roots if r.strict_rules]
     assert len(breaking) < 5, [r.subject for r in breaking]
-    assert all(set(r.strict_rules) <= repairable and r.twin for r in breaking), [(r.subject, r.strict_rules)
-                                                                                   for r in breaking]
+    assert all(set(r.strict_rules) <= repairable and r.twin for r in breaking), [
+        (r.subject, r.strict_rules) for r in breaking
+    ]
     assert not any(r.twin for r in roots if not r.strict_rules)

@@ -20,8 +20,18 @@ from tests.support.proxy import InterceptingProxy
 PROBE = Path(__file__).parent / "support" / "probe.py"
 GOOD, ROGUE, EXPIRED, WRONG = "api.corp.test", "rogue.corp.test", "expired.corp.test", "wrongname.corp.test"
 CLIENTS = [
-    "urllib", "requests", "httpx", "httpx-async", "httpx2", "aiohttp", "openai", "openai-async",
-    "litellm", "litellm-async-aiohttp", "litellm-async-httpx", "botocore",
+    "urllib",
+    "requests",
+    "httpx",
+    "httpx-async",
+    "httpx2",
+    "aiohttp",
+    "openai",
+    "openai-async",
+    "litellm",
+    "litellm-async-aiohttp",
+    "litellm-async-httpx",
+    "botocore",
 ]
 # Built before inject(), these hold a context that loaded OpenSSL's default file (httpcore2's default
 # on Linux, by name; urllib's handler since Python 3.12, which builds its context up front, through
@@ -40,9 +50,13 @@ REASONS = {
 
 
 def probe(scenario: Scenario, stores: Stores, proxy_env: dict, client: str, mode: str, *hosts: str) -> dict:
-    done = scenario(f"import runpy, sys; sys.argv = {[str(PROBE), client, mode, *hosts]!r}; "
-                    f"runpy.run_path(sys.argv[0], run_name='__main__')",
-                    store=stores.corp, env=proxy_env, timeout=120)
+    done = scenario(
+        f"import runpy, sys; sys.argv = {[str(PROBE), client, mode, *hosts]!r}; "
+        f"runpy.run_path(sys.argv[0], run_name='__main__')",
+        store=stores.corp,
+        env=proxy_env,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.strip().splitlines()[-1])
 

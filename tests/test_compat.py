@@ -16,7 +16,7 @@ import pytest
 
 from tests.support.harness import DirectServers, Scenario, Stores
 
-PRELUDE = r'''
+PRELUDE = r"""
 import json, sys, warnings
 warnings.simplefilter("ignore")  # gevent warns when ssl was imported before patch_all: expected here
 out = {}
@@ -37,12 +37,12 @@ def requests_get(url):
     response = requests.get(url, timeout=15)
     response.raise_for_status()
     return response.content
-'''
+"""
 
 # Per framework: how it patches (or is set up), and the fetchers it is tried with. `{corptls}`
 # is where corptls acts relative to the framework: before, after, or never (the control).
 FRAMEWORKS: dict[str, str] = {
-    "gevent": r'''
+    "gevent": r"""
 {before}
 import gevent.monkey
 gevent.monkey.patch_all()
@@ -56,8 +56,8 @@ def parallel(url):  # four greenlets at once: the patched sockets really are coo
     assert len(bodies) == 1 and None not in bodies, bodies
     return bodies.pop()
 FETCHERS = {"urllib": urllib_get, "requests": requests_get, "greenlets": parallel}
-''',
-    "eventlet": r'''
+""",
+    "eventlet": r"""
 {before}
 import eventlet
 eventlet.monkey_patch()
@@ -70,9 +70,9 @@ def parallel(url):  # four green threads at once
     assert len(bodies) == 1, bodies
     return bodies.pop()
 FETCHERS = {"urllib": urllib_get, "requests": requests_get, "greenthreads": parallel}
-''',
+""",
     # tornado.netutil builds its default client context at import: `before` imports tornado first.
-    "tornado": r'''
+    "tornado": r"""
 {before}
 import asyncio
 import tornado.httpclient, tornado.netutil
@@ -90,7 +90,7 @@ def sync_get(url):
     finally:
         client.close()
 FETCHERS = {"AsyncHTTPClient": async_get, "HTTPClient": sync_get}
-''',
+""",
 }
 
 INJECT = "import corptls\ncorptls.inject()\nout['injected'] = corptls.is_injected()"
@@ -100,12 +100,12 @@ ORDERS = {
     "inject-after": ("", INJECT),
 }
 
-BODY = r'''
+BODY = r"""
 for name, fetch in FETCHERS.items():
     out[name] = {"good": outcome(fetch, GOOD), "rogue": outcome(fetch, ROGUE)}
 out["corptls_loaded"] = "corptls" in sys.modules
 print(json.dumps(out))
-'''
+"""
 
 
 def run(scenario: Scenario, stores: Stores, direct: DirectServers, framework: str, order: str) -> dict[str, Any]:

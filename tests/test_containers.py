@@ -31,7 +31,7 @@ VOLUME = {"type": "bind", "target": TARGET, "read_only": True}
 
 def der_ders(pem_file: Path) -> set[bytes]:
     blocks = pem_file.read_text().split("-----END CERTIFICATE-----")[:-1]
-    return {ssl.PEM_cert_to_DER_cert(b[b.index("-----BEGIN"):] + "-----END CERTIFICATE-----\n") for b in blocks}
+    return {ssl.PEM_cert_to_DER_cert(b[b.index("-----BEGIN") :] + "-----END CERTIFICATE-----\n") for b in blocks}
 
 
 def test_compose_override_mounts_a_stable_copy_into_each_service(stores: Stores, pki: PKI, tmp_path: Path) -> None:
@@ -62,24 +62,32 @@ def test_compose_override_mounts_a_stable_copy_into_each_service(stores: Stores,
 
 
 def test_dotenv_lines_and_options_that_belong_to_containers(stores: Stores, tmp_path: Path) -> None:
-    proc = in_store(f"""
+    proc = in_store(
+        f"""
 cd {tmp_path}
 echo "== dotenv"; "$PY" -m corptls env --shell dotenv --bundle {tmp_path}/ca-copy.pem
 echo "== misuse"; "$PY" -m corptls env --shell bash --service main 2>&1; echo "rc=$?"
-""", stores.corp, tmp_path)
+""",
+        stores.corp,
+        tmp_path,
+    )
     out = sections(proc)
     lines = [line for line in out["dotenv"].splitlines() if not line.startswith("#")]
     names = [line.split("=", 1)[0] for line in lines]
     assert lines == [f"{name}={TARGET}" for name in names] and AGENT_NAMES <= set(names), out
     assert (tmp_path / "ca-copy.pem").read_text().count("BEGIN CERTIFICATE") > 50
-    assert out["misuse"].splitlines() == ["corptls env: --service and --bundle are for --shell compose or dotenv",
-                                          "rc=2"]
+    assert out["misuse"].splitlines() == [
+        "corptls env: --service and --bundle are for --shell compose or dotenv",
+        "rc=2",
+    ]
 
 
 def test_windows_host_path_and_dollar_survive_yaml_and_compose_interpolation(scenario: Scenario) -> None:
     """Docker Desktop takes `C:\\...` sources in the long syntax; compose interpolates `$`, so it is doubled."""
-    proc = scenario("from corptls import _containers\n"
-                    "print(_containers.compose('C:\\\\Users\\\\J\u00fcrgen $HOME\\\\corptls-ca.pem', ['main']), end='')")
+    proc = scenario(
+        "from corptls import _containers\n"
+        "print(_containers.compose('C:\\\\Users\\\\J\u00fcrgen $HOME\\\\corptls-ca.pem', ['main']), end='')"
+    )
     assert proc.returncode == 0, proc
     volume = yaml.safe_load(proc.stdout)["services"]["main"]["volumes"][0]
     assert volume == {**VOLUME, "source": "C:\\Users\\J\u00fcrgen $$HOME\\corptls-ca.pem"}
@@ -94,13 +102,16 @@ def test_a_container_stand_in_verifies_the_corporate_chain_with_only_the_overrid
     assert written.returncode == 0, written
     main = yaml.safe_load((tmp_path / "o.yaml").read_text())["services"]["main"]
     (volume,) = main["volumes"]
-    mounted = {name: volume["source"] if value == volume["target"] else value for name, value in main["environment"].items()}
+    mounted = {
+        name: volume["source"] if value == volume["target"] else value for name, value in main["environment"].items()
+    }
     script = node_connect(tmp_path)
 
     def node(host: str, env: dict[str, str]) -> str:
         bare = {"PATH": os.environ["PATH"], **env}  # no HOME, no proxy variables: only what a container gets
-        done = subprocess.run(["node", str(script), host, proxy_env["HTTPS_PROXY"]], env=bare, capture_output=True,
-                              text=True, timeout=60)
+        done = subprocess.run(
+            ["node", str(script), host, proxy_env["HTTPS_PROXY"]], env=bare, capture_output=True, text=True, timeout=60
+        )
         return (done.stdout or done.stderr).strip()
 
     assert node(GOOD, {}) == NODE_UNTRUSTED  # control: the stock roots

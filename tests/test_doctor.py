@@ -61,8 +61,10 @@ OPT_IN = "CORPTLS_X509_STRICT=0 (inject(x509_strict=False)) clears the flag on t
 
 def _strict_pythons() -> list[str]:
     """Python >= 3.13 interpreters on this machine (create_default_context sets VERIFY_X509_STRICT)."""
-    found = {*glob.glob("/root/.pyenv/versions/3.1[3-9]*/bin/python3.1[3-9]"),
-             *filter(None, (shutil.which(f"python3.{minor}") for minor in range(13, 20)))}
+    found = {
+        *glob.glob("/root/.pyenv/versions/3.1[3-9]*/bin/python3.1[3-9]"),
+        *filter(None, (shutil.which(f"python3.{minor}") for minor in range(13, 20))),
+    }
     # pyenv's shims are shell scripts that may refuse to run (no version selected): real binaries only.
     return sorted({str(Path(p).resolve()) for p in found if "/shims/" not in p})
 
@@ -90,8 +92,15 @@ class Doctor:
         return f"rc={self.rc} after {self.elapsed:.1f}s\nstdout:\n{self.proc.stdout}\nstderr:\n{self.proc.stderr}"
 
 
-def doctor(scenario: Scenario, *args: str, store: StoreLayout, env: Mapping[str, str | None] | None = None,
-           json_output: bool = True, python: str | None = None, setup: str = "") -> Doctor:
+def doctor(
+    scenario: Scenario,
+    *args: str,
+    store: StoreLayout,
+    env: Mapping[str, str | None] | None = None,
+    json_output: bool = True,
+    python: str | None = None,
+    setup: str = "",
+) -> Doctor:
     """`python -m corptls doctor ARGS [--json]` in `store`'s namespace with the scrubbed env.
 
     `python` runs another interpreter (with corptls on PYTHONPATH) from inside the scenario;
@@ -99,12 +108,16 @@ def doctor(scenario: Scenario, *args: str, store: StoreLayout, env: Mapping[str,
     """
     argv = ["doctor", *args, *(["--json"] if json_output else [])]
     if python is None:
-        code = (f"{setup}\nimport runpy, sys\nsys.argv = ['corptls', *{argv!r}]\n"
-                "runpy.run_module('corptls', run_name='__main__', alter_sys=True)")
+        code = (
+            f"{setup}\nimport runpy, sys\nsys.argv = ['corptls', *{argv!r}]\n"
+            "runpy.run_module('corptls', run_name='__main__', alter_sys=True)"
+        )
     else:
-        code = (f"{setup}\nimport os, subprocess, sys\n"
-                f"env = dict(os.environ, PYTHONPATH={PACKAGE_PARENT!r})\n"
-                f"sys.exit(subprocess.run([{python!r}, '-m', 'corptls', *{argv!r}], env=env).returncode)")
+        code = (
+            f"{setup}\nimport os, subprocess, sys\n"
+            f"env = dict(os.environ, PYTHONPATH={PACKAGE_PARENT!r})\n"
+            f"sys.exit(subprocess.run([{python!r}, '-m', 'corptls', *{argv!r}], env=env).returncode)"
+        )
     started = time.monotonic()
     proc = scenario(code, store=store, env=env)
     return Doctor(proc, time.monotonic() - started)
@@ -136,9 +149,11 @@ def extra_store(pki: PKI, tmp_path_factory: pytest.TempPathFactory) -> StoreLayo
     return build_store(
         tmp_path_factory.mktemp("doctor-stores") / "extra",
         corp_root_pem=pki.corp_root_pem,
-        extra_files={"corptls-test-zscaler-root.pem": pki.zscaler_root_pem,
-                     "corptls-test-lax-root.pem": pki.lax_root_pem,
-                     "corptls-test-legacy-root.pem": pki.legacy_root_pem},
+        extra_files={
+            "corptls-test-zscaler-root.pem": pki.zscaler_root_pem,
+            "corptls-test-lax-root.pem": pki.lax_root_pem,
+            "corptls-test-legacy-root.pem": pki.legacy_root_pem,
+        },
     )
 
 
@@ -206,11 +221,17 @@ def test_intercepted_chain_is_captured_through_the_proxy_and_judged(
     leaf_pem, _ = pki.leaf("api.corp.test")  # what the proxy minted for this name
     leaf, intermediate = first_cert(leaf_pem), first_cert(pki.corp_intermediate_pem.read_bytes())
     assert [c["subject"] for c in report["chain"]] == [
-        "CN=api.corp.test", f"O=CorpTLS Tests, CN={CORP_INTERMEDIATE_CN}"]
+        "CN=api.corp.test",
+        f"O=CorpTLS Tests, CN={CORP_INTERMEDIATE_CN}",
+    ]
     assert [c["issuer"] for c in report["chain"]] == [
-        f"O=CorpTLS Tests, CN={CORP_INTERMEDIATE_CN}", f"O=CorpTLS Tests, CN={CORP_ROOT_CN}"]
+        f"O=CorpTLS Tests, CN={CORP_INTERMEDIATE_CN}",
+        f"O=CorpTLS Tests, CN={CORP_ROOT_CN}",
+    ]
     assert [c["sha256"] for c in report["chain"]] == [
-        der_sha256(leaf_pem), der_sha256(pki.corp_intermediate_pem.read_bytes())]
+        der_sha256(leaf_pem),
+        der_sha256(pki.corp_intermediate_pem.read_bytes()),
+    ]
     for entry, cert in zip(report["chain"], (leaf, intermediate)):
         assert entry["not_before"] == cert.not_valid_before_utc.strftime("%Y-%m-%d")
         assert entry["not_after"] == cert.not_valid_after_utc.strftime("%Y-%m-%d")
@@ -237,8 +258,10 @@ def test_text_report_through_the_proxy(
     assert f"  [1] O=CorpTLS Tests, CN={CORP_INTERMEDIATE_CN}" in lines
     assert any(line.startswith("  trusted by certifi  NO: ") for line in lines), lines
     assert "  trusted by os       yes" in lines and "  trusted by corptls  yes" in lines
-    assert any(line.startswith(f"TLS interception: The chain is anchored in O=CorpTLS Tests, CN={CORP_ROOT_CN}")
-               for line in lines), lines
+    assert any(
+        line.startswith(f"TLS interception: The chain is anchored in O=CorpTLS Tests, CN={CORP_ROOT_CN}")
+        for line in lines
+    ), lines
     assert not any(line.startswith("warning:") for line in lines)
 
 
@@ -278,12 +301,19 @@ def test_chain_nobody_trusts(scenario: Scenario, stores: Stores, proxy_env: dict
     ("host", "corptls_reason", "os_reason"),
     [
         ("expired.corp.test", "certificate has expired", "certificate expired"),
-        ("wrongname.corp.test", "Hostname mismatch, certificate is not valid for 'wrongname.corp.test'",
-         'certificate not valid for name "wrongname.corp.test"'),
+        (
+            "wrongname.corp.test",
+            "Hostname mismatch, certificate is not valid for 'wrongname.corp.test'",
+            'certificate not valid for name "wrongname.corp.test"',
+        ),
     ],
 )
 def test_bad_certificate_under_a_trusted_root(
-    scenario: Scenario, stores: Stores, proxy_env: dict[str, str | None], host: str, corptls_reason: str,
+    scenario: Scenario,
+    stores: Stores,
+    proxy_env: dict[str, str | None],
+    host: str,
+    corptls_reason: str,
     os_reason: str,
 ) -> None:
     result = doctor(scenario, f"https://{host}", store=stores.corp, env=proxy_env)
@@ -317,7 +347,11 @@ def test_corporate_root_missing_from_the_os_store(
 
 @pytest.mark.parametrize("trusted", [True, False], ids=["root-in-os-store", "root-unknown"])
 def test_interception_product_is_named(
-    scenario: Scenario, stores: Stores, extra_store: StoreLayout, proxy_env: dict[str, str | None], pki: PKI,
+    scenario: Scenario,
+    stores: Stores,
+    extra_store: StoreLayout,
+    proxy_env: dict[str, str | None],
+    pki: PKI,
     trusted: bool,
 ) -> None:
     store = extra_store if trusted else stores.corp
@@ -360,13 +394,17 @@ def test_strict_rules_per_certificate_and_what_becomes_of_them(
 ) -> None:
     """Every rule the legacy root breaks, repaired; an intermediate's, named with the opt-in."""
     [root] = doctor(scenario, "https://legacy.corp.test", store=extra_store, env=proxy_env).report["strict"]
-    assert root.startswith(f"O=CorpTLS Tests, CN={LEGACY_ROOT_CN} (root): {OPENSSL_NOT_CRITICAL}; CA cert does not "
-                           "include key usage extension; Missing Subject Key Identifier: "), root
+    assert root.startswith(
+        f"O=CorpTLS Tests, CN={LEGACY_ROOT_CN} (root): {OPENSSL_NOT_CRITICAL}; CA cert does not "
+        "include key usage extension; Missing Subject Key Identifier: "
+    ), root
     assert REPAIRED in root, root
     [intermediate] = doctor(scenario, "https://laxint.corp.test", store=extra_store, env=proxy_env).report["strict"]
     assert intermediate.startswith(f"O=CorpTLS Tests, CN={LAX_INTERMEDIATE_CN}: {OPENSSL_NOT_CRITICAL}: "), intermediate
     assert STRICT_REJECTS.search(intermediate) and OPT_IN in intermediate, intermediate
-    relaxed = doctor(scenario, "https://laxint.corp.test", store=extra_store, env={**proxy_env, "CORPTLS_X509_STRICT": "0"})
+    relaxed = doctor(
+        scenario, "https://laxint.corp.test", store=extra_store, env={**proxy_env, "CORPTLS_X509_STRICT": "0"}
+    )
     [line] = relaxed.report["strict"]
     assert "CORPTLS_X509_STRICT=0 is in force" in line, line
 
@@ -400,14 +438,20 @@ injected = ssl.create_default_context()
 print(json.dumps({{"default": handshake(default), "relaxed": handshake(relaxed), "injected": handshake(injected),
                   "injected_strict": bool(injected.verify_flags & ssl.VERIFY_X509_STRICT)}}))
 """
-        wrapper = (f"import os, subprocess, sys\n"
-                   f"env = dict(os.environ, PYTHONPATH={PACKAGE_PARENT!r})\n"
-                   f"sys.exit(subprocess.run([{python!r}, '-c', {code!r}], env=env).returncode)")
+        wrapper = (
+            f"import os, subprocess, sys\n"
+            f"env = dict(os.environ, PYTHONPATH={PACKAGE_PARENT!r})\n"
+            f"sys.exit(subprocess.run([{python!r}, '-c', {code!r}], env=env).returncode)"
+        )
         proc = scenario(wrapper, store=extra_store)
         assert proc.returncode == 0, proc.stderr
         outcome = json.loads(proc.stdout)
-        assert outcome == {"default": OPENSSL_NOT_CRITICAL, "relaxed": "ok", "injected": "ok",
-                           "injected_strict": True}, outcome
+        assert outcome == {
+            "default": OPENSSL_NOT_CRITICAL,
+            "relaxed": "ok",
+            "injected": "ok",
+            "injected_strict": True,
+        }, outcome
 
     @pytest.mark.parametrize("python", STRICT_PYTHONS)
     def test_doctor_under_python_313(
@@ -424,8 +468,13 @@ print(json.dumps({{"default": handshake(default), "relaxed": handshake(relaxed),
         assert result.rc == 1, result
         assert OPENSSL_NOT_CRITICAL in result.report["verdicts"]["corptls"], result.report["verdicts"]
         assert "still rejected" in result.report["interception"]["advice"], result.report["interception"]
-        relaxed = doctor(scenario, "https://laxint.corp.test", store=extra_store, python=python,
-                         env={**proxy_env, "CORPTLS_X509_STRICT": "0"})
+        relaxed = doctor(
+            scenario,
+            "https://laxint.corp.test",
+            store=extra_store,
+            python=python,
+            env={**proxy_env, "CORPTLS_X509_STRICT": "0"},
+        )
         assert relaxed.rc == 0 and relaxed.report["verdicts"]["corptls"] is None, relaxed
 
 
@@ -433,8 +482,9 @@ print(json.dumps({{"default": handshake(default), "relaxed": handshake(relaxed),
 # Failure modes: one line each, within --timeout
 
 
-def _failure(scenario: Scenario, store: StoreLayout, url: str, env: Mapping[str, str | None] | None = None,
-             setup: str = "") -> tuple[Doctor, str]:
+def _failure(
+    scenario: Scenario, store: StoreLayout, url: str, env: Mapping[str, str | None] | None = None, setup: str = ""
+) -> tuple[Doctor, str]:
     result = doctor(scenario, url, "--timeout", str(TIMEOUT), store=store, env=env, setup=setup)
     assert result.rc == 1, result
     assert result.elapsed < TIMEOUT + SLACK, result
@@ -457,17 +507,21 @@ def test_unreachable_proxy(scenario: Scenario, stores: Stores, faults: Faults) -
 
 def test_proxy_refuses_connect(scenario: Scenario, stores: Stores, faults: Faults) -> None:
     before = faults.forbidden.requests["CONNECT api.corp.test:443 HTTP/1.1"]
-    _, error = _failure(scenario, stores.corp, "https://api.corp.test",
-                        env={"HTTPS_PROXY": faults.forbidden.proxy_url})
-    assert error == ("the proxy refused CONNECT api.corp.test:443: HTTP/1.1 403 Forbidden "
-                     f"(through the proxy {faults.forbidden.proxy_url})")
+    _, error = _failure(scenario, stores.corp, "https://api.corp.test", env={"HTTPS_PROXY": faults.forbidden.proxy_url})
+    assert error == (
+        "the proxy refused CONNECT api.corp.test:443: HTTP/1.1 403 Forbidden "
+        f"(through the proxy {faults.forbidden.proxy_url})"
+    )
     assert faults.forbidden.requests["CONNECT api.corp.test:443 HTTP/1.1"] == before + 1
 
 
-@pytest.mark.parametrize(("kind", "expected"), [
-    ("garbage", "TLS handshake failed: received corrupt message"),
-    ("close", "TLS handshake failed: "),
-])
+@pytest.mark.parametrize(
+    ("kind", "expected"),
+    [
+        ("garbage", "TLS handshake failed: received corrupt message"),
+        ("close", "TLS handshake failed: "),
+    ],
+)
 def test_handshake_failure(scenario: Scenario, stores: Stores, faults: Faults, kind: str, expected: str) -> None:
     server: FaultServer = getattr(faults, kind)
     _, error = _failure(scenario, stores.corp, server.url)
@@ -482,22 +536,26 @@ def test_server_that_never_answers_times_out(scenario: Scenario, stores: Stores,
 
 def test_proxy_that_never_answers_times_out(scenario: Scenario, stores: Stores, faults: Faults) -> None:
     _, error = _failure(scenario, stores.corp, "https://api.corp.test", env={"HTTPS_PROXY": faults.silent.proxy_url})
-    assert error == (f"timed out after 3s (through the proxy {faults.silent.proxy_url}): "
-                     "no answer from the proxy to CONNECT: timed out")
+    assert error == (
+        f"timed out after 3s (through the proxy {faults.silent.proxy_url}): "
+        "no answer from the proxy to CONNECT: timed out"
+    )
 
 
 def test_name_resolution_that_hangs_times_out(scenario: Scenario, stores: Stores, silent_dns: Path) -> None:
     """getaddrinfo has no timeout: the resolver here would wait 20 s; doctor gives up at --timeout."""
-    setup = ("import subprocess\n"
-             f"subprocess.run(['mount', '--bind', {str(silent_dns)!r}, '/etc/resolv.conf'], check=True)")
+    setup = (
+        f"import subprocess\nsubprocess.run(['mount', '--bind', {str(silent_dns)!r}, '/etc/resolv.conf'], check=True)"
+    )
     _, error = _failure(scenario, stores.corp, "https://nowhere.corp.test", setup=setup)
     assert error == "timed out after 3s: timed out resolving nowhere.corp.test"
 
 
 def test_stall_after_the_chain_stays_within_the_timeout(scenario: Scenario, stores: Stores, faults: Faults) -> None:
     """The chain arrives, then every later connection hangs: the verdict handshakes share the deadline."""
-    result = doctor(scenario, f"https://localhost:{faults.chain_once.port}", "--timeout", str(TIMEOUT),
-                    store=stores.corp)
+    result = doctor(
+        scenario, f"https://localhost:{faults.chain_once.port}", "--timeout", str(TIMEOUT), store=stores.corp
+    )
     assert result.rc == 1, result
     assert result.elapsed < TIMEOUT + SLACK, result
     report = result.report
@@ -509,14 +567,17 @@ def test_stall_after_the_chain_stays_within_the_timeout(scenario: Scenario, stor
         assert_one_line(verdicts[name])
 
 
-@pytest.mark.parametrize(("url", "message"), [
-    ("http://x", "corptls doctor: not an https URL: 'http://x' (expected https://host[:port])"),
-    ("https://", "corptls doctor: not an https URL: 'https://' (expected https://host[:port])"),
-    ("https://host:notaport", "corptls doctor: bad port in 'https://host:notaport'"),
-    ("https://host:99999", "corptls doctor: bad port in 'https://host:99999'"),
-    ("https://host:0", "corptls doctor: bad port in 'https://host:0'"),
-    ("https://bad host/", 'corptls doctor: not a valid host name: "bad host"'),
-])
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("http://x", "corptls doctor: not an https URL: 'http://x' (expected https://host[:port])"),
+        ("https://", "corptls doctor: not an https URL: 'https://' (expected https://host[:port])"),
+        ("https://host:notaport", "corptls doctor: bad port in 'https://host:notaport'"),
+        ("https://host:99999", "corptls doctor: bad port in 'https://host:99999'"),
+        ("https://host:0", "corptls doctor: bad port in 'https://host:0'"),
+        ("https://bad host/", 'corptls doctor: not a valid host name: "bad host"'),
+    ],
+)
 def test_bad_url(scenario: Scenario, stores: Stores, url: str, message: str) -> None:
     result = doctor(scenario, url, "--timeout", str(TIMEOUT), store=stores.corp)
     assert result.rc == 2, result
@@ -532,19 +593,43 @@ WEAKENING: dict[str, tuple[str, str, str, str]] = {
     "SSL_CERT_FILE": ("", "breaks", "an empty value", "unset SSL_CERT_FILE"),
     "CURL_CA_BUNDLE": ("", "breaks", "an empty value", "unset CURL_CA_BUNDLE"),
     "SSL_VERIFY": ("false", "weakens", "litellm turns certificate verification off", "unset SSL_VERIFY"),
-    "NODE_TLS_REJECT_UNAUTHORIZED": ("0", "weakens", "Node.js accepts any certificate",
-                                     "unset it; point NODE_EXTRA_CA_CERTS at the bundle"),
-    "GIT_SSL_NO_VERIFY": ("1", "weakens", "git accepts any certificate",
-                          "unset it; point GIT_SSL_CAINFO at the bundle"),
-    "PIP_TRUSTED_HOST": ("pypi.org files.pythonhosted.org", "weakens", "without certificate verification",
-                         "unset PIP_TRUSTED_HOST"),
+    "NODE_TLS_REJECT_UNAUTHORIZED": (
+        "0",
+        "weakens",
+        "Node.js accepts any certificate",
+        "unset it; point NODE_EXTRA_CA_CERTS at the bundle",
+    ),
+    "GIT_SSL_NO_VERIFY": (
+        "1",
+        "weakens",
+        "git accepts any certificate",
+        "unset it; point GIT_SSL_CAINFO at the bundle",
+    ),
+    "PIP_TRUSTED_HOST": (
+        "pypi.org files.pythonhosted.org",
+        "weakens",
+        "without certificate verification",
+        "unset PIP_TRUSTED_HOST",
+    ),
     "UV_INSECURE_HOST": ("pypi.org", "weakens", "without certificate verification", "unset UV_INSECURE_HOST"),
-    "REQUESTS_CA_BUNDLE": ("/nonexistent/corp-ca.pem", "breaks", "missing path (/nonexistent/corp-ca.pem)",
-                           "set REQUESTS_CA_BUNDLE to an existing file"),
-    "CORPTLS_EXTRA_CA_CERTS": ("/nonexistent/extra.pem", "breaks", "missing path (/nonexistent/extra.pem)",
-                               "set CORPTLS_EXTRA_CA_CERTS to an existing file"),
-    "CORPTLS_X509_STRICT": ("0", "weakens", "without Python 3.13+'s VERIFY_X509_STRICT",
-                            "unset it once the intermediate or leaf that breaks a strict rule is reissued"),
+    "REQUESTS_CA_BUNDLE": (
+        "/nonexistent/corp-ca.pem",
+        "breaks",
+        "missing path (/nonexistent/corp-ca.pem)",
+        "set REQUESTS_CA_BUNDLE to an existing file",
+    ),
+    "CORPTLS_EXTRA_CA_CERTS": (
+        "/nonexistent/extra.pem",
+        "breaks",
+        "missing path (/nonexistent/extra.pem)",
+        "set CORPTLS_EXTRA_CA_CERTS to an existing file",
+    ),
+    "CORPTLS_X509_STRICT": (
+        "0",
+        "weakens",
+        "without Python 3.13+'s VERIFY_X509_STRICT",
+        "unset it once the intermediate or leaf that breaks a strict rule is reissued",
+    ),
 }
 
 

@@ -24,9 +24,18 @@ from tests.support.shell import in_store, sections
 
 #: What `corptls env` sets, in order: the bundle path for all but the last.
 PATH_NAMES = [
-    "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "NODE_EXTRA_CA_CERTS", "CODEX_CA_CERTIFICATE", "GIT_SSL_CAINFO",
-    "AWS_CA_BUNDLE", "PIP_CERT", "HTTPLIB2_CA_CERTS", "GRPC_DEFAULT_SSL_ROOTS_FILE_PATH",
-    "CLOUDSDK_CORE_CUSTOM_CA_CERTS_FILE", "DENO_CERT",
+    "SSL_CERT_FILE",
+    "REQUESTS_CA_BUNDLE",
+    "CURL_CA_BUNDLE",
+    "NODE_EXTRA_CA_CERTS",
+    "CODEX_CA_CERTIFICATE",
+    "GIT_SSL_CAINFO",
+    "AWS_CA_BUNDLE",
+    "PIP_CERT",
+    "HTTPLIB2_CA_CERTS",
+    "GRPC_DEFAULT_SSL_ROOTS_FILE_PATH",
+    "CLOUDSDK_CORE_CUSTOM_CA_CERTS_FILE",
+    "DENO_CERT",
 ]
 ALL_NAMES = [*PATH_NAMES, "UV_SYSTEM_CERTS"]
 NODE_UNTRUSTED = "error UNABLE_TO_GET_ISSUER_CERT_LOCALLY"  # corp chain (leaf + intermediate), root unknown
@@ -72,13 +81,17 @@ def test_env_in_bash_lets_node_trust_the_os_store(
     stores: Stores, direct: DirectServers, tmp_path: Path, node_get: Path
 ) -> None:
     good, rogue = direct.good.url("localhost"), direct.rogue.url("localhost")
-    proc = in_store(f"""
+    proc = in_store(
+        f"""
 echo "== control"; node {node_get} {good}
 eval "$("$PY" -m corptls env --shell bash)" || exit 3
 echo "== path"; printf '%s\\n' "$NODE_EXTRA_CA_CERTS"
 echo "== good"; node {node_get} {good}
 echo "== rogue"; node {node_get} {rogue}
-""", stores.corp, tmp_path)
+""",
+        stores.corp,
+        tmp_path,
+    )
     out = sections(proc)
     assert proc.returncode == 1, proc  # the last command, the rogue request, fails
     assert out["control"].strip() == NODE_UNTRUSTED, proc
@@ -91,10 +104,14 @@ def test_env_without_the_root_in_the_os_store_node_still_fails(
     stores: Stores, direct: DirectServers, tmp_path: Path, node_get: Path
 ) -> None:
     """Control: the root node trusts came from the OS store, not from anything corptls made up."""
-    proc = in_store(f"""
+    proc = in_store(
+        f"""
 eval "$("$PY" -m corptls env --shell bash)" || exit 3
 echo "== good"; node {node_get} {direct.good.url("localhost")}
-""", stores.plain, tmp_path)
+""",
+        stores.plain,
+        tmp_path,
+    )
     assert sections(proc)["good"].strip() == NODE_UNTRUSTED, proc
 
 
@@ -103,13 +120,17 @@ def test_env_curl_ca_bundle_alone_lets_curl_trust_the_os_store(
 ) -> None:
     good, rogue = direct.good.url("localhost"), direct.rogue.url("localhost")
     curl = "curl -sS -o /dev/null -w '%{http_code}\\n' --max-time 15"
-    proc = in_store(f"""
+    proc = in_store(
+        f"""
 echo "== control"; {curl} {good}; echo "rc=$?"
 eval "$("$PY" -m corptls env --shell bash | grep '^export CURL_CA_BUNDLE=')" || exit 3
 echo "== set"; env | grep -E '^({"|".join(ALL_NAMES)})=' | cut -d= -f1
 echo "== good"; {curl} {good}; echo "rc=$?"
 echo "== rogue"; {curl} {rogue}; echo "rc=$?"
-""", stores.corp, tmp_path)
+""",
+        stores.corp,
+        tmp_path,
+    )
     out = sections(proc)
     assert out["control"].splitlines()[-1] == f"rc={CURL_UNTRUSTED}", proc
     assert out["set"].split() == ["CURL_CA_BUNDLE"], out  # only that one: it alone did it
@@ -119,19 +140,24 @@ echo "== rogue"; {curl} {rogue}; echo "rc=$?"
 
 # --- corptls env: quoting and formats ---------------------------------------------------------------
 
-AWKWARD_DIR = "it's a \"dir\" $HOME `id` \\ ; & | * ~"
+AWKWARD_DIR = 'it\'s a "dir" $HOME `id` \\ ; & | * ~'
 
 
 def test_env_bash_quoting_survives_a_real_bash(
     stores: Stores, direct: DirectServers, tmp_path: Path, node_get: Path
 ) -> None:
     cache_dir = tmp_path / AWKWARD_DIR
-    proc = in_store(f"""
+    proc = in_store(
+        f"""
 echo "== expected"; "$PY" -c 'import corptls; print(corptls.bundle_path())'
 eval "$("$PY" -m corptls env --shell bash)" || exit 3
 echo "== values"; for name in {" ".join(ALL_NAMES)}; do printf '%s=%s\\n' "$name" "${{!name}}"; done
 echo "== good"; node {node_get} {direct.good.url("localhost")}
-""", stores.corp, tmp_path, env={"CORPTLS_CACHE_DIR": str(cache_dir)})
+""",
+        stores.corp,
+        tmp_path,
+        env={"CORPTLS_CACHE_DIR": str(cache_dir)},
+    )
     out = sections(proc)
     path = out["expected"].strip()
     assert path.startswith(f"{cache_dir}/bundle-") and path.endswith(".pem"), proc
@@ -141,13 +167,18 @@ echo "== good"; node {node_get} {direct.good.url("localhost")}
 
 def test_env_formats_for_each_shell(stores: Stores, tmp_path: Path) -> None:
     cache_dir = tmp_path / "it's a dir"
-    proc = in_store("""
+    proc = in_store(
+        """
 echo "== path"; "$PY" -c 'import corptls; print(corptls.bundle_path())'
 for shell in bash zsh fish powershell cmd; do echo "== $shell"; "$PY" -m corptls env --shell $shell; done
 echo "== detected-fish"; SHELL=/usr/bin/fish "$PY" -m corptls env
 echo "== detected-zsh"; SHELL=/bin/zsh "$PY" -m corptls env
 echo "== file"; "$PY" -m corptls env --shell powershell -o "$XDG_CACHE_HOME/ps.txt" && cat "$XDG_CACHE_HOME/ps.txt"
-""", stores.corp, tmp_path, env={"CORPTLS_CACHE_DIR": str(cache_dir)})
+""",
+        stores.corp,
+        tmp_path,
+        env={"CORPTLS_CACHE_DIR": str(cache_dir)},
+    )
     assert proc.returncode == 0, proc
     out = sections(proc)
     path = out["path"].strip()
@@ -155,7 +186,9 @@ echo "== file"; "$PY" -m corptls env --shell powershell -o "$XDG_CACHE_HOME/ps.t
     assert path == f"{tmp_path}/it's a dir/{name}", proc
 
     def expect(template: str, quoted_path: str, true: str) -> list[str]:
-        return [template.format(n=n, v=quoted_path) for n in PATH_NAMES] + [template.format(n="UV_SYSTEM_CERTS", v=true)]
+        return [template.format(n=n, v=quoted_path) for n in PATH_NAMES] + [
+            template.format(n="UV_SYSTEM_CERTS", v=true)
+        ]
 
     bash = expect("export {n}={v}", f"'{tmp_path}/it'\\''s a dir/{name}'", "'true'")
     assert out["bash"].splitlines() == bash
@@ -169,7 +202,7 @@ echo "== file"; "$PY" -m corptls env --shell powershell -o "$XDG_CACHE_HOME/ps.t
     assert out["file"] == out["powershell"]  # -o FILE: the same lines, written atomically
 
 
-QUOTING = r'''
+QUOTING = r"""
 import json
 from corptls import _exports
 out = {}
@@ -185,7 +218,7 @@ detect = [({"SHELL": "/usr/bin/fish"}, "linux"), ({"SHELL": "/bin/zsh"}, "darwin
           ({"SHELL": "/usr/bin/fish"}, "win32")]
 out["detect"] = [_exports.detect_shell(env, platform) for env, platform in detect]
 print(json.dumps(out))
-'''
+"""
 
 
 def test_quoting_of_backslashes_typographic_quotes_and_what_cmd_cannot_carry(
@@ -220,7 +253,7 @@ def test_env_with_the_bundle_in_memory_only_says_what_to_do(stores: Stores, tmp_
 
 # --- inject(export_env=True) ------------------------------------------------------------------------
 
-EXPORT_ENV = r'''
+EXPORT_ENV = r"""
 import json, os, subprocess, sys
 import corptls
 
@@ -251,14 +284,16 @@ out["changed"] = sorted(k for k in set(before) | set(os.environ) if before.get(k
 out["kept"] = {name: os.environ.get(name, "<absent>") for name in ("REQUESTS_CA_BUNDLE", "UV_SYSTEM_CERTS", "PIP_CERT")}
 out["after"] = node(GOOD)
 print(json.dumps(out))
-'''
+"""
 
 
 def test_inject_export_env_reaches_node_and_extract_restores_the_env(
     scenario: Scenario, stores: Stores, direct: DirectServers, node_get: Path
 ) -> None:
-    code = (f"NODE_GET = {str(node_get)!r}\nGOOD = {direct.good.url('localhost')!r}\n"
-            f"ROGUE = {direct.rogue.url('localhost')!r}\nNAMES = {ALL_NAMES!r}\n" + EXPORT_ENV)
+    code = (
+        f"NODE_GET = {str(node_get)!r}\nGOOD = {direct.good.url('localhost')!r}\n"
+        f"ROGUE = {direct.rogue.url('localhost')!r}\nNAMES = {ALL_NAMES!r}\n" + EXPORT_ENV
+    )
     # One variable set before (restored to its value), one set to "" (restored to "", not removed).
     proc = scenario(code, store=stores.corp, env={"REQUESTS_CA_BUNDLE": "/preexisting/ca.pem", "UV_SYSTEM_CERTS": ""})
     assert proc.returncode == 0, proc
@@ -281,7 +316,8 @@ def test_inject_export_env_with_the_bundle_in_memory_only_warns_and_sets_nothing
     unsafe = tmp_path / "corptls"  # the scenario's XDG_CACHE_HOME is tmp_path
     unsafe.mkdir()
     os.chmod(unsafe, 0o777)
-    proc = scenario("""
+    proc = scenario(
+        """
 import json, os, warnings
 import corptls
 before = dict(os.environ)
@@ -289,7 +325,9 @@ with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
     corptls.inject(export_env=True)
 print(json.dumps({"same": dict(os.environ) == before, "warnings": [str(w.message) for w in caught]}))
-""", store=stores.corp)
+""",
+        store=stores.corp,
+    )
     assert proc.returncode == 0, proc
     out = json.loads(proc.stdout)
     assert out["same"] is True
@@ -312,13 +350,16 @@ def test_bundle_file_works_for_openssl_and_python_and_sources_select_roots(
     leaf.write_text(chain.read_text().split("-----END CERTIFICATE-----")[0] + "-----END CERTIFICATE-----\n")
     verify = f"openssl verify -no-CApath -no-CAstore -untrusted {pki.corp_intermediate_pem}"
     load = tmp_path / "load.py"  # the bundle file alone, in a context of its own: no corptls (-S)
-    load.write_text("import ssl, sys, urllib.request\n"
-                    "ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)\n"
-                    "ctx.load_verify_locations(sys.argv[1])\n"
-                    "for url in sys.argv[2:]:\n"
-                    "    try: print(urllib.request.urlopen(url, context=ctx, timeout=15).status)\n"
-                    "    except Exception as e: print(type(getattr(e, 'reason', e)).__name__, getattr(e, 'reason', e))\n")
-    proc = in_store(f"""
+    load.write_text(
+        "import ssl, sys, urllib.request\n"
+        "ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)\n"
+        "ctx.load_verify_locations(sys.argv[1])\n"
+        "for url in sys.argv[2:]:\n"
+        "    try: print(urllib.request.urlopen(url, context=ctx, timeout=15).status)\n"
+        "    except Exception as e: print(type(getattr(e, 'reason', e)).__name__, getattr(e, 'reason', e))\n"
+    )
+    proc = in_store(
+        f"""
 cd {out_dir}
 umask 077
 echo "== write"; "$PY" -m corptls bundle -o all.pem && "$PY" -m corptls bundle --sources os -o os.pem \
@@ -330,10 +371,19 @@ echo "== verify-os"; {verify} -CAfile os.pem {leaf} 2>&1; echo "rc=$?"
 echo "== verify-rogue"; {verify} -CAfile all.pem {rogue_chain} 2>&1; echo "rc=$?"
 echo "== verify-certifi"; {verify} -CAfile certifi.pem {leaf} 2>&1; echo "rc=$?"
 echo "== roots"; "$PY" -c 'import corptls; print(len(corptls.roots()))'
-""", stores.corp, tmp_path)
+""",
+        stores.corp,
+        tmp_path,
+    )
     out = sections(proc)
     assert out["write"].strip() == "rc=0", proc
-    assert sorted(p.name for p in out_dir.iterdir()) == ["all.pem", "certifi.pem", "named.pem", "os.pem", "stdout-os.pem"]
+    assert sorted(p.name for p in out_dir.iterdir()) == [
+        "all.pem",
+        "certifi.pem",
+        "named.pem",
+        "os.pem",
+        "stdout-os.pem",
+    ]
     for name in ("all.pem", "certifi.pem", "os.pem", "named.pem"):  # atomically replaced, 0644 whatever the umask
         assert stat.S_IMODE((out_dir / name).stat().st_mode) == 0o644, name
     texts = {p.name: p.read_bytes().decode("ascii") for p in out_dir.iterdir()}
@@ -349,8 +399,12 @@ echo "== roots"; "$PY" -c 'import corptls; print(len(corptls.roots()))'
     assert rogue.startswith("SSLCertVerificationError ") and "unable to get local issuer certificate" in rogue, proc
     assert out["verify-all"].splitlines() == [f"{leaf}: OK", "rc=0"], proc
     assert out["verify-os"].splitlines() == [f"{leaf}: OK", "rc=0"], proc
-    assert "unable to get local issuer certificate" in out["verify-rogue"] and out["verify-rogue"].endswith("rc=2\n"), proc
-    assert "unable to get local issuer certificate" in out["verify-certifi"] and out["verify-certifi"].endswith("rc=2\n"), proc
+    assert "unable to get local issuer certificate" in out["verify-rogue"] and out["verify-rogue"].endswith("rc=2\n"), (
+        proc
+    )
+    assert "unable to get local issuer certificate" in out["verify-certifi"] and out["verify-certifi"].endswith(
+        "rc=2\n"
+    ), proc
 
 
 def test_a_bundle_read_back_anywhere_is_never_a_source(stores: Stores, pki: PKI, tmp_path: Path) -> None:
@@ -359,18 +413,29 @@ def test_a_bundle_read_back_anywhere_is_never_a_source(stores: Stores, pki: PKI,
     the store, corptls trusts it no more (its own cache directory is another one, too)."""
     saved = tmp_path / "saved"
     saved.mkdir()
-    wrote = in_store(f'"$PY" -m corptls bundle -o {saved}/corp-ca.pem && cp {saved}/corp-ca.pem {saved}/copy.crt',
-                     stores.corp, tmp_path)
+    wrote = in_store(
+        f'"$PY" -m corptls bundle -o {saved}/corp-ca.pem && cp {saved}/corp-ca.pem {saved}/copy.crt',
+        stores.corp,
+        tmp_path,
+    )
     assert wrote.returncode == 0, wrote
     corp = der_of(pki.corp_root_pem)
     assert corp in pem_ders((saved / "corp-ca.pem").read_text())
-    proc = in_store("""
+    proc = in_store(
+        """
 "$PY" -c '
 import json, corptls
 print(json.dumps([[r.der.hex(), r.sources] for r in corptls.roots()]))'
-""", stores.plain, tmp_path, env={"SSL_CERT_FILE": str(saved / "corp-ca.pem"), "SSL_CERT_DIR": str(saved),
-                                  "CORPTLS_EXTRA_CA_CERTS": str(saved / "copy.crt"),
-                                  "CORPTLS_CACHE_DIR": str(tmp_path / "other-cache")})
+""",
+        stores.plain,
+        tmp_path,
+        env={
+            "SSL_CERT_FILE": str(saved / "corp-ca.pem"),
+            "SSL_CERT_DIR": str(saved),
+            "CORPTLS_EXTRA_CA_CERTS": str(saved / "copy.crt"),
+            "CORPTLS_CACHE_DIR": str(tmp_path / "other-cache"),
+        },
+    )
     assert proc.returncode == 0 and proc.stderr == "", proc
     roots = {bytes.fromhex(der): sources for der, sources in json.loads(proc.stdout)}
     assert corp not in roots
@@ -378,17 +443,24 @@ print(json.dumps([[r.der.hex(), r.sources] for r in corptls.roots()]))'
 
 
 def test_bundle_extra_source_and_bad_source_name(stores: Stores, pki: PKI, tmp_path: Path) -> None:
-    proc = in_store(f"""
+    proc = in_store(
+        f"""
 cd {tmp_path}
 echo "== extra"; "$PY" -m corptls bundle --sources extra
 echo "== os"; "$PY" -m corptls bundle --sources os | grep -c 'BEGIN CERTIFICATE'
 echo "== bad"; "$PY" -m corptls bundle --sources os,bogus -o bad.pem 2>&1; echo "rc=$?"
 echo "== none"; CORPTLS_EXTRA_CA_CERTS= "$PY" -m corptls bundle --sources extra -o none.pem 2>&1; echo "rc=$?"
-""", stores.plain, tmp_path, env={"CORPTLS_EXTRA_CA_CERTS": str(pki.rogue_root_pem)})
+""",
+        stores.plain,
+        tmp_path,
+        env={"CORPTLS_EXTRA_CA_CERTS": str(pki.rogue_root_pem)},
+    )
     out = sections(proc)
     assert pem_ders(out["extra"]) == [der_of(pki.rogue_root_pem)], proc
     assert int(out["os"]) > 50
-    assert out["bad"].splitlines() == ["corptls bundle: unknown source 'bogus'; choose from os, certifi, openssl, extra",
-                                       "rc=2"], proc
+    assert out["bad"].splitlines() == [
+        "corptls bundle: unknown source 'bogus'; choose from os, certifi, openssl, extra",
+        "rc=2",
+    ], proc
     assert "no roots from the sources 'extra'; nothing written" in out["none"] and out["none"].endswith("rc=1\n"), proc
     assert not (tmp_path / "bad.pem").exists() and not (tmp_path / "none.pem").exists()

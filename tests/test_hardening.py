@@ -40,7 +40,7 @@ GOOD_HOST, ROGUE_HOST = "api.corp.test", "rogue.corp.test"
 UNTRUSTED = "unable to get local issuer certificate"
 
 # Runs first in every scenario: warnings recorded, `get(url, context)` says "ok" or why not.
-PRELUDE = r'''
+PRELUDE = r"""
 import json, os, ssl, sys, urllib.request, warnings
 _recorder = warnings.catch_warnings(record=True)
 _warned = _recorder.__enter__()
@@ -65,15 +65,16 @@ def get(url, context=None):
 def read(path):
     with open(path) as f:
         return f.read()
-'''
-EPILOGUE = r'''
+"""
+EPILOGUE = r"""
 out["warnings"] = [str(w.message) for w in _warned]
 print(json.dumps(out))
-'''
+"""
 
 
-def run(scenario: Scenario, body: str, *, store: StoreLayout, env: Mapping[str, str | None] | None = None,
-        **names: Any) -> dict[str, Any]:
+def run(
+    scenario: Scenario, body: str, *, store: StoreLayout, env: Mapping[str, str | None] | None = None, **names: Any
+) -> dict[str, Any]:
     """PRELUDE, then ``NAME = value`` for each keyword, then ``body``; returns ``out``."""
     constants = "".join(f"{name} = {value!r}\n" for name, value in names.items())
     proc = scenario(PRELUDE + constants + textwrap.dedent(body) + EPILOGUE, store=store, env=env, timeout=120)
@@ -85,11 +86,17 @@ def assert_untrusted(result: str) -> None:
     assert result != "ok" and UNTRUSTED in result, result
 
 
-def probe(scenario: Scenario, stores: Stores, env: Mapping[str, str | None], client: str, mode: str,
-          *hosts: str) -> dict[str, str]:
+def probe(
+    scenario: Scenario, stores: Stores, env: Mapping[str, str | None], client: str, mode: str, *hosts: str
+) -> dict[str, str]:
     """tests/support/probe.py: one real call per host, through the proxy in `env`."""
-    done = scenario(f"import runpy, sys; sys.argv = {[str(PROBE), client, mode, *hosts]!r}; "
-                    "runpy.run_path(sys.argv[0], run_name='__main__')", store=stores.corp, env=env, timeout=120)
+    done = scenario(
+        f"import runpy, sys; sys.argv = {[str(PROBE), client, mode, *hosts]!r}; "
+        "runpy.run_path(sys.argv[0], run_name='__main__')",
+        store=stores.corp,
+        env=env,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
@@ -97,8 +104,9 @@ def probe(scenario: Scenario, stores: Stores, env: Mapping[str, str | None], cli
 def subject_hash_dir(directory: Path, pem: Path) -> Path:
     """`directory` holding `pem` under OpenSSL's hashed name, as a capath needs it."""
     directory.mkdir()
-    digest = subprocess.run(["openssl", "x509", "-subject_hash", "-noout", "-in", str(pem)],
-                            capture_output=True, text=True, check=True).stdout.strip()
+    digest = subprocess.run(
+        ["openssl", "x509", "-subject_hash", "-noout", "-in", str(pem)], capture_output=True, text=True, check=True
+    ).stdout.strip()
     (directory / f"{digest}.0").write_bytes(pem.read_bytes())
     return directory
 
@@ -108,11 +116,15 @@ def subject_hash_dir(directory: Path, pem: Path) -> Path:
 
 
 @pytest.mark.parametrize("variable", ["SSL_CERT_FILE", "SSL_CERT_DIR"])
-def test_a_context_pinned_to_the_variable_is_not_widened(variable: str, scenario: Scenario, stores: Stores,
-                                                         direct: DirectServers, pki: PKI, tmp_path: Path) -> None:
-    value = str(pki.rogue_root_pem if variable == "SSL_CERT_FILE"
-                else subject_hash_dir(tmp_path / "certs", pki.rogue_root_pem))
-    out = run(scenario, """
+def test_a_context_pinned_to_the_variable_is_not_widened(
+    variable: str, scenario: Scenario, stores: Stores, direct: DirectServers, pki: PKI, tmp_path: Path
+) -> None:
+    value = str(
+        pki.rogue_root_pem if variable == "SSL_CERT_FILE" else subject_hash_dir(tmp_path / "certs", pki.rogue_root_pem)
+    )
+    out = run(
+        scenario,
+        """
         pin = {"cafile" if VARIABLE == "SSL_CERT_FILE" else "capath": os.environ[VARIABLE]}
         out["stock"] = get(GOOD)  # the control: the variable alone holds the private root only
         import corptls
@@ -120,25 +132,46 @@ def test_a_context_pinned_to_the_variable_is_not_widened(variable: str, scenario
         out["default"] = get(GOOD)  # default trust is widened, the variable's root in it
         pinned = ssl.create_default_context(**pin)
         out["pinned"] = {"good": get(GOOD, pinned), "rogue": get(ROGUE, pinned)}
-    """, store=stores.corp, env={variable: value}, VARIABLE=variable, GOOD=direct.good.url("localhost"),
-        ROGUE=direct.rogue.url("localhost"))
+    """,
+        store=stores.corp,
+        env={variable: value},
+        VARIABLE=variable,
+        GOOD=direct.good.url("localhost"),
+        ROGUE=direct.rogue.url("localhost"),
+    )
     assert_untrusted(out["stock"])
     assert out["default"] == "ok"
     assert_untrusted(out["pinned"]["good"])
     assert out["pinned"]["rogue"] == "ok"  # exactly its owner's root
 
 
-@pytest.mark.parametrize(("client", "variable"), [
-    ("httpx", "SSL_CERT_FILE"), ("httpx", "SSL_CERT_DIR"), ("httpx2", "SSL_CERT_FILE"), ("httpx2", "SSL_CERT_DIR"),
-    ("openai", "SSL_CERT_FILE"), ("litellm", "SSL_CERT_FILE"),
-])
-def test_a_client_default_read_from_the_variable_is_widened(client: str, variable: str, scenario: Scenario,
-                                                            stores: Stores, proxy_env: dict[str, str | None],
-                                                            pki: PKI, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("client", "variable"),
+    [
+        ("httpx", "SSL_CERT_FILE"),
+        ("httpx", "SSL_CERT_DIR"),
+        ("httpx2", "SSL_CERT_FILE"),
+        ("httpx2", "SSL_CERT_DIR"),
+        ("openai", "SSL_CERT_FILE"),
+        ("litellm", "SSL_CERT_FILE"),
+    ],
+)
+def test_a_client_default_read_from_the_variable_is_widened(
+    client: str,
+    variable: str,
+    scenario: Scenario,
+    stores: Stores,
+    proxy_env: dict[str, str | None],
+    pki: PKI,
+    tmp_path: Path,
+) -> None:
     """httpx, httpx2 (so the openai SDK) and litellm read the variable only to build their default
     context: that default is widened, as every default is (a private root unrelated to the chains)."""
-    value = str(pki.origin_root_pem if variable == "SSL_CERT_FILE"
-                else subject_hash_dir(tmp_path / "certs", pki.origin_root_pem))
+    value = str(
+        pki.origin_root_pem
+        if variable == "SSL_CERT_FILE"
+        else subject_hash_dir(tmp_path / "certs", pki.origin_root_pem)
+    )
     env = {**proxy_env, variable: value}
     assert_untrusted(probe(scenario, stores, env, client, "stock", GOOD_HOST)[GOOD_HOST])
     result = probe(scenario, stores, env, client, "inject", GOOD_HOST, ROGUE_HOST)
@@ -147,7 +180,9 @@ def test_a_client_default_read_from_the_variable_is_widened(client: str, variabl
 
 
 def test_extract_restores_the_default_builders(scenario: Scenario, stores: Stores) -> None:
-    out = run(scenario, """
+    out = run(
+        scenario,
+        """
         import httpx, httpx2, httpcore2, httpcore2._sync.connection, litellm
         from litellm.llms.custom_httpx import http_handler
         def builders():
@@ -161,7 +196,9 @@ def test_extract_restores_the_default_builders(scenario: Scenario, stores: Store
         out["patched"] = [now is not then for now, then in zip(builders(), before)]
         corptls.extract()
         out["restored"] = [now is then for now, then in zip(builders(), before)]
-    """, store=stores.corp)
+    """,
+        store=stores.corp,
+    )
     assert out["patched"] == [True] * 7 and out["restored"] == [True] * 7, out
 
 
@@ -183,7 +220,9 @@ def private_default_store(pki: PKI, tmp_path_factory: pytest.TempPathFactory) ->
 def test_a_context_pinned_to_a_copy_of_the_default_file_is_not_upgraded(
     scenario: Scenario, private_default_store: StoreLayout, direct: DirectServers
 ) -> None:
-    out = run(scenario, """
+    out = run(
+        scenario,
+        """
         import shutil, tempfile
         copy = os.path.join(tempfile.mkdtemp(), "pinned.pem")
         shutil.copyfile(ssl.get_default_verify_paths().openssl_cafile, copy)
@@ -195,7 +234,11 @@ def test_a_context_pinned_to_a_copy_of_the_default_file_is_not_upgraded(
         out["sources"] = sorted({s for r in corptls.roots() for s in r.sources})
         out["default"] = get(GOOD)
         out["pinned"] = {"good": get(GOOD, pinned), "rogue": get(ROGUE, pinned)}
-    """, store=private_default_store, GOOD=direct.good.url("localhost"), ROGUE=direct.rogue.url("localhost"))
+    """,
+        store=private_default_store,
+        GOOD=direct.good.url("localhost"),
+        ROGUE=direct.rogue.url("localhost"),
+    )
     assert out["pinned_cas"] == 1 and "openssl-file" in out["sources"], out  # the set-up is what it claims
     assert_untrusted(out["stock"])
     assert out["default"] == "ok"
@@ -208,7 +251,9 @@ def test_default_paths_loaded_while_not_verifying_are_upgraded_once_it_verifies(
 ) -> None:
     """A context that asked for default trust while CERT_NONE (left stock then) and verifies later
     gets the bundle at its first handshake: corptls saw it load the defaults."""
-    out = run(scenario, """
+    out = run(
+        scenario,
+        """
         def defaults_then_verify():
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
             context.check_hostname = False
@@ -224,7 +269,11 @@ def test_default_paths_loaded_while_not_verifying_are_upgraded_once_it_verifies(
         corptls.inject()
         out["loaded"], context = defaults_then_verify()
         out["good"], out["rogue"] = get(GOOD, context), get(ROGUE, context)
-    """, store=stores.corp, GOOD=direct.good.url("localhost"), ROGUE=direct.rogue.url("localhost"))
+    """,
+        store=stores.corp,
+        GOOD=direct.good.url("localhost"),
+        ROGUE=direct.rogue.url("localhost"),
+    )
     assert_untrusted(out["stock"])
     assert out["loaded"] is False  # CERT_NONE: left stock at the time
     assert out["good"] == "ok"
@@ -241,17 +290,24 @@ def unloadable_root(path: Path) -> Path:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "CorpTLS Test Unloadable Root CA")])
     now = dt.datetime.now(dt.timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(1).not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=30))
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=30))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
     der = cert.public_bytes(serialization.Encoding.DER)
 
     def split(data: bytes) -> tuple[bytes, bytes]:  # (content of the first TLV, what follows it)
         length, start = data[1], 2
         if length & 0x80:
-            length, start = int.from_bytes(data[2:2 + (length & 0x7F)], "big"), 2 + (length & 0x7F)
-        return data[start:start + length], data[start + length:]
+            length, start = int.from_bytes(data[2 : 2 + (length & 0x7F)], "big"), 2 + (length & 0x7F)
+        return data[start : start + length], data[start + length :]
 
     def header(tag: int, content: bytes) -> bytes:  # DER; a two-byte long form covers this certificate
         if len(content) < 128:
@@ -260,19 +316,22 @@ def unloadable_root(path: Path) -> Path:
 
     outer, _ = split(der)
     tbs, rest = split(outer)
-    version_and_serial = bytes.fromhex("a003020102" "020101")
+    version_and_serial = bytes.fromhex("a003020102020101")
     assert tbs.startswith(version_and_serial)
-    tbs = bytes.fromhex("a003020102" "02020001") + tbs[len(version_and_serial):]
+    tbs = bytes.fromhex("a00302010202020001") + tbs[len(version_and_serial) :]
     inner = header(0x30, tbs) + tbs + rest
     path.write_text(ssl.DER_cert_to_PEM_cert(header(0x30, inner) + inner))
     return path
 
 
 @pytest.mark.parametrize("unloadable", [True, False], ids=["OpenSSL refuses", "control"])
-def test_a_refused_bundle_stays_refused(unloadable: bool, scenario: Scenario, stores: Stores,
-                                        direct: DirectServers, tmp_path: Path) -> None:
+def test_a_refused_bundle_stays_refused(
+    unloadable: bool, scenario: Scenario, stores: Stores, direct: DirectServers, tmp_path: Path
+) -> None:
     env = {"CORPTLS_EXTRA_CA_CERTS": str(unloadable_root(tmp_path / "unloadable.pem"))} if unloadable else None
-    out = run(scenario, """
+    out = run(
+        scenario,
+        """
         import corptls
         corptls.inject()
         import httpx, requests  # imported while injected: requests binds the bundle's path
@@ -288,7 +347,11 @@ def test_a_refused_bundle_stays_refused(unloadable: bool, scenario: Scenario, st
         out["requests"] = outcome(lambda: requests.get(GOOD, timeout=10).raise_for_status())
         out["httpx"] = outcome(lambda: httpx.get(GOOD, timeout=10).raise_for_status())
         out["state"] = list(corptls._bundle.state())
-    """, store=stores.corp, env=env, GOOD=direct.good.url("localhost"))
+    """,
+        store=stores.corp,
+        env=env,
+        GOOD=direct.good.url("localhost"),
+    )
     refused = [w for w in out["warnings"] if w.startswith("corptls: OpenSSL refused the bundle")]
     if not unloadable:
         assert out["first"] and out["later"] and out["roots"] > 0 and out["SSL_CERT_FILE"] == out["path"], out
@@ -312,12 +375,15 @@ def test_a_refused_bundle_stays_refused(unloadable: bool, scenario: Scenario, st
 
 
 @pytest.mark.parametrize("swap", ["replaced by a symlink", "replaced by a rename", "rewritten, read by another name"])
-def test_the_bundle_file_is_never_read_back(swap: str, scenario: Scenario, stores: Stores, direct: DirectServers,
-                                            pki: PKI) -> None:
+def test_the_bundle_file_is_never_read_back(
+    swap: str, scenario: Scenario, stores: Stores, direct: DirectServers, pki: PKI
+) -> None:
     """Someone swaps the bundle file for a rogue root after inject(): in this process requests,
     httpx and urllib still trust exactly the roots in memory. After extract() the file is just a
     file: loading it then trusts the rogue root (the control: the swap is real)."""
-    out = run(scenario, """
+    out = run(
+        scenario,
+        """
         import certifi, httpx, requests
         import corptls
         corptls.inject()
@@ -350,8 +416,13 @@ def test_the_bundle_file_is_never_read_back(swap: str, scenario: Scenario, store
                           for c, f in fetch.items()}
         corptls.extract()
         out["extracted"] = get(ROGUE, ssl.create_default_context(cafile=name))
-    """, store=stores.corp, SWAP=swap, ROGUE_PEM=str(pki.rogue_root_pem), GOOD=direct.good.url("localhost"),
-        ROGUE=direct.rogue.url("localhost"))
+    """,
+        store=stores.corp,
+        SWAP=swap,
+        ROGUE_PEM=str(pki.rogue_root_pem),
+        GOOD=direct.good.url("localhost"),
+        ROGUE=direct.rogue.url("localhost"),
+    )
     assert out["swapped"], out
     for client, result in out["clients"].items():
         assert result["good"] == "ok", (client, result)
@@ -376,7 +447,7 @@ def hooked(tmp_path_factory: pytest.TempPathFactory) -> dict[str, venvs.Venv]:
     return made
 
 
-AUTOLOAD_PROGRAM = r'''
+AUTOLOAD_PROGRAM = r"""
 import json, sys, urllib.request
 try:
     urllib.request.urlopen(URL, timeout=10).read()
@@ -384,7 +455,7 @@ try:
 except Exception as exc:
     request = str(exc)
 print(json.dumps({"loaded": "corptls" in sys.modules, "request": request}))
-'''
+"""
 
 FLAGS = {
     # name: (hook, interpreter flags, variables, does corptls load and trust the OS store?)
@@ -398,8 +469,9 @@ FLAGS = {
 
 
 @pytest.mark.parametrize("case", list(FLAGS))
-def test_autoload_under_isolated_and_ignore_environment(case: str, hooked: dict[str, venvs.Venv], stores: Stores,
-                                                        direct: DirectServers, tmp_path: Path) -> None:
+def test_autoload_under_isolated_and_ignore_environment(
+    case: str, hooked: dict[str, venvs.Venv], stores: Stores, direct: DirectServers, tmp_path: Path
+) -> None:
     hook, flags, env, trusted = FLAGS[case]
     code = f"URL = {direct.good.url('localhost')!r}\n" + AUTOLOAD_PROGRAM
     done = venvs.run([hooked[hook].python, *flags, "-c", code], cache_dir=tmp_path, store=stores.corp, env=env)
@@ -423,11 +495,18 @@ def test_the_shipped_hook_is_current() -> None:
 SECRET = "s3cr3t-Pa55"
 
 
-def doctor(scenario: Scenario, *args: str, store: StoreLayout | None, env: Mapping[str, str | None] | None = None,
-           timeout: float = 60) -> tuple[subprocess.CompletedProcess[str], float]:
+def doctor(
+    scenario: Scenario,
+    *args: str,
+    store: StoreLayout | None,
+    env: Mapping[str, str | None] | None = None,
+    timeout: float = 60,
+) -> tuple[subprocess.CompletedProcess[str], float]:
     """`python -m corptls doctor ARGS` in a scenario; (the process, its wall time)."""
-    code = (f"import runpy, sys\nsys.argv = ['corptls', 'doctor', *{list(args)!r}]\n"
-            "runpy.run_module('corptls', run_name='__main__', alter_sys=True)")
+    code = (
+        f"import runpy, sys\nsys.argv = ['corptls', 'doctor', *{list(args)!r}]\n"
+        "runpy.run_module('corptls', run_name='__main__', alter_sys=True)"
+    )
     started = time.monotonic()
     proc = scenario(code, store=store, env=env, timeout=timeout)
     return proc, time.monotonic() - started
@@ -442,10 +521,12 @@ def forbidden() -> Iterator[FaultServer]:
 
 def test_doctor_masks_proxy_credentials_without_a_url(scenario: Scenario, stores: Stores) -> None:
     env = {
-        "HTTPS_PROXY": f"http://alice:{SECRET}@proxy.corp.test:3128", "https_proxy": f"http://alice:{SECRET}@p:1",
+        "HTTPS_PROXY": f"http://alice:{SECRET}@proxy.corp.test:3128",
+        "https_proxy": f"http://alice:{SECRET}@p:1",
         "HTTP_PROXY": f"alice:{SECRET}@proxy.corp.test:3128",  # no scheme: still a proxy URL to the clients
         "http_proxy": f"http://{SECRET}@p:1",  # a lone user name is often a token
-        "ALL_PROXY": f"socks5://bob:{SECRET}@socks.corp.test:1080", "all_proxy": f"socks5h://bob:{SECRET}@s:1",
+        "ALL_PROXY": f"socks5://bob:{SECRET}@socks.corp.test:1080",
+        "all_proxy": f"socks5h://bob:{SECRET}@s:1",
     }
     text, _ = doctor(scenario, store=stores.corp, env=env)
     report, _ = doctor(scenario, "--json", store=stores.corp, env=env)
@@ -453,34 +534,54 @@ def test_doctor_masks_proxy_credentials_without_a_url(scenario: Scenario, stores
         assert proc.returncode == 0, proc.stdout + proc.stderr
         assert SECRET not in proc.stdout + proc.stderr, proc.stdout + proc.stderr
     assert json.loads(report.stdout)["settings"] == {
-        "ALL_PROXY": "socks5://bob:***@socks.corp.test:1080", "HTTPS_PROXY": "http://alice:***@proxy.corp.test:3128",
-        "HTTP_PROXY": "alice:***@proxy.corp.test:3128", "all_proxy": "socks5h://bob:***@s:1",
-        "http_proxy": "http://***@p:1", "https_proxy": "http://alice:***@p:1",
+        "ALL_PROXY": "socks5://bob:***@socks.corp.test:1080",
+        "HTTPS_PROXY": "http://alice:***@proxy.corp.test:3128",
+        "HTTP_PROXY": "alice:***@proxy.corp.test:3128",
+        "all_proxy": "socks5h://bob:***@s:1",
+        "http_proxy": "http://***@p:1",
+        "https_proxy": "http://alice:***@p:1",
     }
     assert "  HTTPS_PROXY=http://alice:***@proxy.corp.test:3128" in text.stdout.splitlines()
 
 
 @pytest.mark.parametrize("proxy_kind", ["intercepting", "forbidden", "https://"])
-def test_doctor_masks_proxy_credentials_with_a_url(proxy_kind: str, scenario: Scenario, stores: Stores,
-                                                    proxy: InterceptingProxy, forbidden: FaultServer) -> None:
+def test_doctor_masks_proxy_credentials_with_a_url(
+    proxy_kind: str, scenario: Scenario, stores: Stores, proxy: InterceptingProxy, forbidden: FaultServer
+) -> None:
     port = {"intercepting": proxy.port, "forbidden": forbidden.port, "https://": forbidden.port}[proxy_kind]
     scheme = "https" if proxy_kind == "https://" else "http"
     url = f"{scheme}://alice:{SECRET}@127.0.0.1:{port}"
     for output in ([], ["--json"]):
-        done, _ = doctor(scenario, "https://api.corp.test", "--timeout", "10", *output, store=stores.corp,
-                         env={"HTTPS_PROXY": url, "https_proxy": url})
+        done, _ = doctor(
+            scenario,
+            "https://api.corp.test",
+            "--timeout",
+            "10",
+            *output,
+            store=stores.corp,
+            env={"HTTPS_PROXY": url, "https_proxy": url},
+        )
         assert done.returncode == (0 if proxy_kind == "intercepting" else 1), done.stdout + done.stderr
         assert SECRET not in done.stdout + done.stderr, done.stdout + done.stderr
 
 
-def test_doctor_timeout_bounds_the_whole_run_through_a_dripping_proxy(scenario: Scenario, stores: Stores,
-                                                                      pki: PKI) -> None:
+def test_doctor_timeout_bounds_the_whole_run_through_a_dripping_proxy(
+    scenario: Scenario, stores: Stores, pki: PKI
+) -> None:
     """The proxy answers the capture's CONNECT, then drips its answers to the verdict handshakes one
     byte every half second: a per-read timeout never fires, the deadline does."""
     server = FaultServer("drip", pki.server_context(GOOD_HOST)).start()
     try:
-        done, elapsed = doctor(scenario, f"https://{GOOD_HOST}", "--timeout", "4", "--json", store=stores.corp,
-                               env={"HTTPS_PROXY": server.proxy_url}, timeout=40)
+        done, elapsed = doctor(
+            scenario,
+            f"https://{GOOD_HOST}",
+            "--timeout",
+            "4",
+            "--json",
+            store=stores.corp,
+            env={"HTTPS_PROXY": server.proxy_url},
+            timeout=40,
+        )
     finally:
         server.stop()
     assert elapsed <= 4 + 2.5, f"{elapsed:.1f}s\n{done.stdout}\n{done.stderr}"

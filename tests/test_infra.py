@@ -23,7 +23,7 @@ from tests.support.store import CORP_ROOT_NAME
 CLIENTS = ("urllib", "requests", "httpx", "httpx2", "aiohttp")
 
 # Runs in the scenario subprocess: fetch URL with each client, print {client: "ok" | "error text"}.
-PROBE = r'''
+PROBE = r"""
 import asyncio, json, ssl
 
 def ctx():
@@ -68,7 +68,7 @@ for name in CLIENTS:
     except Exception as exc:
         results[name] = chain(exc)
 print(json.dumps(results))
-'''
+"""
 
 
 def probe(scenario: Scenario, url: str, *, cafile: str | None = None, **kwargs: Any) -> dict[str, str]:
@@ -153,12 +153,18 @@ print(json.dumps({{
 }}))
 """
     seen = json.loads(scenario(code, store=stores.corp).stdout)
-    assert seen == {"has_root": True, "in_bundle": False, "linked": [], "dangling": [],
-                    "default_capath": "/etc/ssl/certs"}
+    assert seen == {
+        "has_root": True,
+        "in_bundle": False,
+        "linked": [],
+        "dangling": [],
+        "default_capath": "/etc/ssl/certs",
+    }
     # ...and the real store outside the namespace is untouched.
     assert not (Path("/etc/ssl/certs") / CORP_ROOT_NAME).exists()
-    bad = json.loads(scenario("import os, json; print(json.dumps(sorted(os.listdir('/etc/ssl/certs'))))",
-                              store=stores.bad).stdout)
+    bad = json.loads(
+        scenario("import os, json; print(json.dumps(sorted(os.listdir('/etc/ssl/certs'))))", store=stores.bad).stdout
+    )
     assert {"corptls-test-garbage.pem", "corptls-test-non-ca.pem", CORP_ROOT_NAME} <= set(bad)
 
 
@@ -170,11 +176,20 @@ def test_scenario_env_is_scrubbed(scenario: Scenario, tmp_path: Path, monkeypatc
     seen = json.loads(proc.stdout)
     assert "SSL_CERT_FILE" not in seen and "HTTPS_PROXY" not in seen
     assert seen["EXTRA"] == "1" and seen["XDG_CACHE_HOME"] == str(tmp_path)
-    assert set(seen) <= {"PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "XDG_CACHE_HOME", "EXTRA",
-                         "LITELLM_LOCAL_MODEL_COST_MAP", "LC_CTYPE"}
+    assert set(seen) <= {
+        "PATH",
+        "HOME",
+        "LANG",
+        "LC_ALL",
+        "TMPDIR",
+        "XDG_CACHE_HOME",
+        "EXTRA",
+        "LITELLM_LOCAL_MODEL_COST_MAP",
+        "LC_CTYPE",
+    }
 
 
-SDK_SCENARIO = r'''
+SDK_SCENARIO = r"""
 import asyncio, json, ssl
 import openai, litellm
 
@@ -195,7 +210,7 @@ kw = dict(model="openai/gpt-test", api_base=BASE, api_key="sk-test", messages=ms
 out["litellm"] = litellm.completion(**kw).choices[0].message.content
 out["litellm_async"] = asyncio.run(litellm.acompletion(**kw)).choices[0].message.content
 print(json.dumps(out))
-'''
+"""
 
 
 def test_openai_and_litellm_with_explicit_ca(
@@ -209,6 +224,11 @@ def test_openai_and_litellm_with_explicit_ca(
     proc = scenario(code, env=proxy_env, timeout=90)
     assert proc.returncode == 0, proc.stderr[-3000:]
     out = json.loads(proc.stdout.strip().splitlines()[-1])
-    assert out == {"openai_models": ["gpt-test"], "openai": REPLY_TEXT, "openai_stream": REPLY_TEXT,
-                   "litellm": REPLY_TEXT, "litellm_async": REPLY_TEXT}
+    assert out == {
+        "openai_models": ["gpt-test"],
+        "openai": REPLY_TEXT,
+        "openai_stream": REPLY_TEXT,
+        "litellm": REPLY_TEXT,
+        "litellm_async": REPLY_TEXT,
+    }
     assert proxy.connects["api.corp.test"] > before

@@ -35,7 +35,10 @@ def run(scenario: Scenario, stores: Stores, code: str, **env: str) -> str:
 
 
 def test_extract_restores_every_patched_object(scenario: Scenario, stores: Stores) -> None:
-    out = run(scenario, stores, """
+    out = run(
+        scenario,
+        stores,
+        """
         import aiohttp.connector, botocore.httpsession, certifi, certifi.core, requests
         import corptls
         def snapshot():
@@ -65,14 +68,18 @@ def test_extract_restores_every_patched_object(scenario: Scenario, stores: Store
         assert not corptls._hooks._watched
         assert not has_corp(ssl.create_default_context())
         print("changed", sorted(changed))
-    """)
+    """,
+    )
     changed = out.split("changed", 1)[1]
     for name in ("SSLContext.set_default_verify_paths", "certifi.where", "requests.utils", "aiohttp", "botocore"):
         assert name in changed
 
 
 def test_modules_imported_while_injected_are_stock_after_extract(scenario: Scenario, stores: Stores) -> None:
-    run(scenario, stores, """
+    run(
+        scenario,
+        stores,
+        """
         import corptls
         corptls.inject()
         import aiohttp.connector, certifi, requests
@@ -83,11 +90,15 @@ def test_modules_imported_while_injected_are_stock_after_extract(scenario: Scena
         assert stock.endswith("cacert.pem"), stock
         assert requests.utils.DEFAULT_CA_BUNDLE_PATH == requests.adapters.DEFAULT_CA_BUNDLE_PATH == stock
         assert not has_corp(aiohttp.connector._SSL_CONTEXT_VERIFIED)
-    """)
+    """,
+    )
 
 
 def test_inject_twice_is_harmless(scenario: Scenario, stores: Stores) -> None:
-    run(scenario, stores, """
+    run(
+        scenario,
+        stores,
+        """
         import corptls
         corptls.inject()
         once = len(ssl.create_default_context().get_ca_certs())
@@ -99,11 +110,15 @@ def test_inject_twice_is_harmless(scenario: Scenario, stores: Stores) -> None:
         corptls.extract()
         corptls.extract()
         assert not has_corp(ssl.create_default_context())
-    """)
+    """,
+    )
 
 
 def test_verification_settings_are_untouched(scenario: Scenario, stores: Stores) -> None:
-    run(scenario, stores, """
+    run(
+        scenario,
+        stores,
+        """
         stock = ssl.create_default_context()
         settings = lambda c: (c.verify_mode, c.check_hostname, c.verify_flags, c.options, c.minimum_version)
         import corptls
@@ -115,13 +130,16 @@ def test_verification_settings_are_untouched(scenario: Scenario, stores: Stores)
         server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         server.set_default_verify_paths()
         assert not has_corp(server)
-    """)
+    """,
+    )
 
 
-def test_pinned_contexts_are_not_widened(scenario: Scenario, stores: Stores, direct: DirectServers,
-                                         pki) -> None:
+def test_pinned_contexts_are_not_widened(scenario: Scenario, stores: Stores, direct: DirectServers, pki) -> None:
     rogue = pki.rogue_root_pem
-    run(scenario, stores, f"""
+    run(
+        scenario,
+        stores,
+        f"""
         import urllib.request
         import corptls
         corptls.inject()
@@ -130,11 +148,15 @@ def test_pinned_contexts_are_not_widened(scenario: Scenario, stores: Stores, dir
         {pinned_fails(direct.good.url("localhost"))}
         assert len(pinned.get_ca_certs()) == 1
         urllib.request.urlopen({direct.good.url("localhost")!r}, timeout=10).read()
-    """)
+    """,
+    )
 
 
 def test_sixteen_threads_creating_contexts_while_inject_runs(scenario: Scenario, stores: Stores) -> None:
-    out = run(scenario, stores, """
+    out = run(
+        scenario,
+        stores,
+        """
         import threading
         import corptls
         stock = frozenset(ssl.create_default_context().get_ca_certs(binary_form=True))
@@ -162,64 +184,86 @@ def test_sixteen_threads_creating_contexts_while_inject_runs(scenario: Scenario,
         eager = frozenset(r.twin or r.der for r in corptls.roots() if not r.in_lazy_dir)
         assert widened == {eager} and CORP in eager, "a context saw a half-made trust set"
         print(len(seen), sum(1 for s in seen if s != stock))
-    """)
+    """,
+    )
     total, widened = map(int, out.split())
     assert total >= 64 and widened >= 1
 
 
 def test_inject_under_autoload_does_not_deadlock(scenario: Scenario, stores: Stores) -> None:
     # Autoload hands over to inject() from inside `import ssl`, which inject() itself may trigger.
-    done = scenario("import corptls; corptls.inject(); import corptls.auto; print(corptls.is_injected())",
-                    store=stores.corp, env={"CORPTLS_AUTOLOAD": "1"}, timeout=60)
+    done = scenario(
+        "import corptls; corptls.inject(); import corptls.auto; print(corptls.is_injected())",
+        store=stores.corp,
+        env={"CORPTLS_AUTOLOAD": "1"},
+        timeout=60,
+    )
     assert (done.returncode, done.stdout.strip()) == (0, "True"), done.stderr
 
 
 def test_library_imported_under_autoload_is_restored_by_extract(scenario: Scenario, stores: Stores) -> None:
     # `import requests` imports ssl half-way through requests' own import: the requests patch
     # must wait for requests to finish, or extract() would have nothing to restore.
-    out = scenario("""
+    out = scenario(
+        """
 import requests, corptls
 during = requests.utils.DEFAULT_CA_BUNDLE_PATH == corptls.bundle_path()
 corptls.extract()
 import certifi
 print(during, requests.utils.DEFAULT_CA_BUNDLE_PATH == requests.adapters.DEFAULT_CA_BUNDLE_PATH == certifi.where())
-""", store=stores.corp, env={"CORPTLS_AUTOLOAD": "1"})
+""",
+        store=stores.corp,
+        env={"CORPTLS_AUTOLOAD": "1"},
+    )
     assert (out.returncode, out.stdout.split()) == (0, ["True", "True"]), out.stderr
 
 
 def test_a_later_inject_keeps_the_extra_cas(scenario: Scenario, stores: Stores, pki) -> None:
-    out = run(scenario, stores, f"""
+    out = run(
+        scenario,
+        stores,
+        f"""
         import corptls
         corptls.inject(extra_cas=[{str(pki.rogue_root_pem)!r}])
         import corptls.auto  # inject() again, without extra_cas
         print(sum("extra" in r.sources for r in corptls.roots()))
-    """)
+    """,
+    )
     assert out.split() == ["1"]
 
 
-def test_context_pinned_to_the_ssl_cert_file_root_is_not_widened(scenario: Scenario, stores: Stores,
-                                                                  direct: DirectServers, pki, tmp_path) -> None:
+def test_context_pinned_to_the_ssl_cert_file_root_is_not_widened(
+    scenario: Scenario, stores: Stores, direct: DirectServers, pki, tmp_path
+) -> None:
     # SSL_CERT_FILE names one private root; a program pins a context to its own copy of that root.
     own = tmp_path / "own-root.pem"
     own.write_bytes(pki.rogue_root_pem.read_bytes())
-    run(scenario, stores, f"""
+    run(
+        scenario,
+        stores,
+        f"""
         import urllib.request
         import corptls
         corptls.inject()
         pinned = ssl.create_default_context(cafile={str(own)!r})
         {pinned_fails(direct.good.url("localhost"))}
-    """, SSL_CERT_FILE=str(pki.rogue_root_pem))
+    """,
+        SSL_CERT_FILE=str(pki.rogue_root_pem),
+    )
 
 
-def test_warnings_as_errors_never_reach_the_program(scenario: Scenario, stores: Stores,
-                                                    direct: DirectServers) -> None:
-    done = scenario(f"""
+def test_warnings_as_errors_never_reach_the_program(scenario: Scenario, stores: Stores, direct: DirectServers) -> None:
+    done = scenario(
+        f"""
 import ssl, sys, urllib.request, warnings
 warnings.simplefilter("error")
 import corptls
 corptls.inject()
 urllib.request.urlopen({direct.good.url("localhost")!r}, timeout=10).read()
 print("ran")
-""", store=stores.corp, env={"SSL_CERT_FILE": ""})  # an empty SSL_CERT_FILE is a reported problem
+""",
+        store=stores.corp,
+        env={"SSL_CERT_FILE": ""},
+    )  # an empty SSL_CERT_FILE is a reported problem
     assert (done.returncode, done.stdout.strip()) == (0, "ran"), done.stderr
     assert "SSL_CERT_FILE is set but empty" in done.stderr

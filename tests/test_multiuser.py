@@ -71,8 +71,20 @@ def shared(wheel: Path, pki: PKI) -> Iterator[Path]:
     shutil.rmtree(base, ignore_errors=True)
     base.mkdir(mode=0o755, parents=True)
     subprocess.run([SYSTEM_PYTHON, "-m", "venv", "--without-pip", str(base / "venv")], check=True)
-    subprocess.run([sys.executable, "-m", "pip", "--python", str(base / "venv" / "bin" / "python"),
-                    "install", "-q", "--no-deps", str(wheel)], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(base / "venv" / "bin" / "python"),
+            "install",
+            "-q",
+            "--no-deps",
+            str(wheel),
+        ],
+        check=True,
+    )
     shutil.copy(pki.rogue_root_pem, base / "rogue-root.pem")
     (base / "victim.py").write_text(VICTIM)
     subprocess.run(["chmod", "-R", "a+rX", str(base)], check=True)
@@ -80,21 +92,37 @@ def shared(wheel: Path, pki: PKI) -> Iterator[Path]:
     shutil.rmtree(base, ignore_errors=True)
 
 
-def as_user(user: User, argv: list[str], env: Mapping[str, str] | None = None, umask: str = "022",
-            timeout: float = 60, wait: bool = True) -> subprocess.Popen[str] | subprocess.CompletedProcess[str]:
+def as_user(
+    user: User,
+    argv: list[str],
+    env: Mapping[str, str] | None = None,
+    umask: str = "022",
+    timeout: float = 60,
+    wait: bool = True,
+) -> subprocess.Popen[str] | subprocess.CompletedProcess[str]:
     """`argv` as `user` (setpriv: real and effective ids, the user's groups), in a clean environment."""
-    command = ["setpriv", f"--reuid={user.uid}", f"--regid={user.gid}", "--init-groups",
-               "sh", "-c", f'umask {umask} && exec "$@"', "sh", *argv]
+    command = [
+        "setpriv",
+        f"--reuid={user.uid}",
+        f"--regid={user.gid}",
+        "--init-groups",
+        "sh",
+        "-c",
+        f'umask {umask} && exec "$@"',
+        "sh",
+        *argv,
+    ]
     run_env = {"PATH": "/usr/bin:/bin", "HOME": str(user.home), "LANG": "C.UTF-8", **(env or {})}
     if not wait:
-        return subprocess.Popen(command, env=run_env, cwd=user.home, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
+        return subprocess.Popen(
+            command, env=run_env, cwd=user.home, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
     return subprocess.run(command, env=run_env, cwd=user.home, capture_output=True, text=True, timeout=timeout)
 
 
 # The victim: injects with export_env, waits while the attacker acts, then connects to the rogue
 # server in-process and from a child without corptls (-S), which trusts what corptls exported.
-VICTIM = r'''
+VICTIM = r"""
 import json, os, subprocess, sys, time, urllib.request
 import corptls
 
@@ -117,22 +145,29 @@ child = "import urllib.request\ntry:\n urllib.request.urlopen(%r, timeout=10); p
 out["child"] = subprocess.run([sys.executable, "-S", "-c", child % os.environ["ROGUE_URL"]],
                               capture_output=True, text=True).stdout.strip()
 print(json.dumps(out))
-'''
+"""
 
 # The attacker: the victim's cache directory renamed away, and a directory of its own linked in
 # its place, holding the victim's bundle file name with the rogue root in it (the name is the
 # hash of the roots, which the attacker's own corptls computes alike). Each step says if it worked.
-ATTACK = r'''
+ATTACK = r"""
 cache=$1; evil=$2; rogue=$3; name=${4:-bundle-planted.pem}
 mkdir -p "$evil" && cp "$rogue" "$evil/$name"
 if mv "$cache" "$cache.moved" 2>/dev/null; then echo moved; else echo "not moved"; fi
 if ln -s "$evil" "$cache" 2>/dev/null; then echo linked; else echo "not linked"; fi
-'''
+"""
 
 
-def attack_during_victim(victim: User, attacker: User, shared: Path, direct: DirectServers,
-                         victim_env: Mapping[str, str], cache: Path, evil: Path,
-                         umask: str = "022") -> tuple[dict[str, str], str, str]:
+def attack_during_victim(
+    victim: User,
+    attacker: User,
+    shared: Path,
+    direct: DirectServers,
+    victim_env: Mapping[str, str],
+    cache: Path,
+    evil: Path,
+    umask: str = "022",
+) -> tuple[dict[str, str], str, str]:
     sync = Path(f"/srv/corptls-multiuser-sync-{os.getpid()}")
     sync.mkdir(mode=0o777, exist_ok=True)
     os.chmod(sync, 0o777)
@@ -140,16 +175,19 @@ def attack_during_victim(victim: User, attacker: User, shared: Path, direct: Dir
     for flag in (ready, go):
         flag.unlink(missing_ok=True)
     env = {"READY": str(ready), "GO": str(go), "ROGUE_URL": direct.rogue.url("127.0.0.1"), **victim_env}
-    proc = as_user(victim, [str(shared / "venv" / "bin" / "python"), str(shared / "victim.py")], env=env,
-                   umask=umask, wait=False)
+    proc = as_user(
+        victim, [str(shared / "venv" / "bin" / "python"), str(shared / "victim.py")], env=env, umask=umask, wait=False
+    )
     assert isinstance(proc, subprocess.Popen)
     try:
         deadline = time.monotonic() + 60
         while not ready.exists() and proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.05)
         assert ready.exists(), proc.communicate(timeout=5)
-        attack = as_user(attacker, ["sh", "-c", ATTACK, "sh", str(cache), str(evil), str(shared / "rogue-root.pem"),
-                                    ready.read_text()])
+        attack = as_user(
+            attacker,
+            ["sh", "-c", ATTACK, "sh", str(cache), str(evil), str(shared / "rogue-root.pem"), ready.read_text()],
+        )
         go.touch()
         stdout, stderr = proc.communicate(timeout=60)
     finally:
@@ -182,8 +220,9 @@ def test_a_shared_cache_parent_cannot_be_used_to_plant_a_root(
     if mode == 0o775:
         os.chown(xdg, 0, attacker.gid)  # the attacker's group may write there
     evil = attacker.home / f"evil-{mode:o}"
-    out, stderr, attack = attack_during_victim(victim, attacker, shared, direct, {"XDG_CACHE_HOME": str(xdg)},
-                                               xdg / "corptls", evil)
+    out, stderr, attack = attack_during_victim(
+        victim, attacker, shared, direct, {"XDG_CACHE_HOME": str(xdg)}, xdg / "corptls", evil
+    )
     assert out["path"] is None and out["exported"] is None, (out, stderr, attack)
     assert f"cache directory {xdg}/corptls: {xdg} above it is writable by other users" in stderr, stderr
     assert not (xdg / "corptls.moved").exists()  # nothing of the victim's was there to take
@@ -219,15 +258,19 @@ def test_a_cache_directory_in_tmp_is_refused_and_never_exported(
     shutil.rmtree(f"{cache}.moved", ignore_errors=True)
     evil = attacker.home / "evil-tmp"
     try:
-        out, stderr, attack = attack_during_victim(victim, attacker, shared, direct, {"CORPTLS_CACHE_DIR": str(cache)},
-                                                   cache, evil)
+        out, stderr, attack = attack_during_victim(
+            victim, attacker, shared, direct, {"CORPTLS_CACHE_DIR": str(cache)}, cache, evil
+        )
         assert out["path"] is None and out["exported"] is None, (out, stderr)
         assert f"cache directory {cache}: /tmp above it is writable by other users" in stderr, stderr
         assert UNTRUSTED in out["in_process"] and UNTRUSTED in out["child"], (out, attack)
         # The attacker's directory now stands at that name: still refused, and `corptls env` says so.
         assert cache.is_symlink()
-        env = as_user(victim, [str(shared / "venv" / "bin" / "python"), "-m", "corptls", "env", "--shell", "bash"],
-                      env={"CORPTLS_CACHE_DIR": str(cache)})
+        env = as_user(
+            victim,
+            [str(shared / "venv" / "bin" / "python"), "-m", "corptls", "env", "--shell", "bash"],
+            env={"CORPTLS_CACHE_DIR": str(cache)},
+        )
         assert isinstance(env, subprocess.CompletedProcess)
         assert env.returncode == 1 and env.stdout == "", env
         assert "in memory only" in env.stderr, env.stderr

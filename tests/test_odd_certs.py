@@ -58,15 +58,20 @@ print(json.dumps(out))
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def test_every_odd_root_in_the_os_store_is_a_root(scenario: Scenario, odd_store: StoreLayout,
-                                                   direct: DirectServers) -> None:
-    out = run(scenario, odd_store, f"""
+def test_every_odd_root_in_the_os_store_is_a_root(
+    scenario: Scenario, odd_store: StoreLayout, direct: DirectServers
+) -> None:
+    out = run(
+        scenario,
+        odd_store,
+        f"""
     import corptls
     out["roots"] = {{r.sha256: list(r.sources) for r in corptls.roots()}}
     corptls.inject()
     out["good"] = fetch({direct.good.url("localhost")!r})
     out["rogue"] = fetch({direct.rogue.url("localhost")!r})
-""")
+""",
+    )
     for path in CORPUS:
         sha = hashlib.sha256(der(path)).hexdigest()
         assert "os" in out["roots"].get(sha, []), (path.name, out["warnings"])
@@ -79,8 +84,12 @@ def test_every_odd_root_in_the_os_store_is_a_root(scenario: Scenario, odd_store:
 
 
 def test_control_without_corptls_fails(scenario: Scenario, odd_store: StoreLayout, direct: DirectServers) -> None:
-    out = run(scenario, odd_store, f"""
+    out = run(
+        scenario,
+        odd_store,
+        f"""
     out["good"] = fetch({direct.good.url("localhost")!r})
-""")
+""",
+    )
     assert "CERTIFICATE_VERIFY_FAILED" in out["good"], out
     assert CORP_ROOT_CN  # the corporate root is in the store, as a loose file only corptls reads

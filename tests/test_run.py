@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from tests.support import venvs
-from tests.support.pki import PKI
 from tests.support.harness import Stores
+from tests.support.pki import PKI
 from tests.support.shell import in_store, node_connect, sections
 from tests.support.store import scrubbed_env
 
@@ -32,7 +32,7 @@ RUN = '"$PY" -m corptls run --'
 
 # argv: HOST... Per host and client "ok" or the error; all go through HTTPS_PROXY. requests reads
 # REQUESTS_CA_BUNDLE; httpx, litellm (httpx and aiohttp underneath), aiohttp and urllib SSL_CERT_FILE.
-PYTHON_CHILD = r'''
+PYTHON_CHILD = r"""
 import asyncio, json, sys, urllib.request
 import aiohttp, httpx, litellm, requests
 litellm.suppress_debug_info = True
@@ -76,7 +76,7 @@ for host in sys.argv[1:]:
         except Exception as exc:
             out[f"{name} {host}"] = describe(exc)
 print(json.dumps(out))
-'''
+"""
 
 
 def last_json(text: str) -> dict:
@@ -101,10 +101,15 @@ def test_a_python_child_without_corptls_trusts_the_os_store(
     stores: Stores, proxy_env: dict, tmp_path: Path, bare_venv: venvs.Venv, scripts: dict[str, Path]
 ) -> None:
     child = f"{bare_venv.python} {scripts['python']} {GOOD} {ROGUE}"
-    proc = in_store(f"""
+    proc = in_store(
+        f"""
 echo "== control"; {child}
 echo "== run"; {RUN} {child}
-""", stores.corp, tmp_path, env=proxy_env)
+""",
+        stores.corp,
+        tmp_path,
+        env=proxy_env,
+    )
     out = {name: last_json(text) for name, text in sections(proc).items()}
     assert set(out) == {"control", "run"}, proc
     assert out["control"]["corptls_importable"] is False, "the child's venv must not hold corptls"
@@ -115,18 +120,24 @@ echo "== run"; {RUN} {child}
     assert proc.stderr == "", proc.stderr  # run says nothing when all is well
 
 
-def test_node_and_curl_through_the_proxy(stores: Stores, proxy_env: dict, tmp_path: Path,
-                                         scripts: dict[str, Path]) -> None:
+def test_node_and_curl_through_the_proxy(
+    stores: Stores, proxy_env: dict, tmp_path: Path, scripts: dict[str, Path]
+) -> None:
     curl = "curl -sS -o /dev/null -w '%{http_code}\\n' --max-time 15"
     node = f"node {scripts['node']}"
-    proc = in_store(f"""
+    proc = in_store(
+        f"""
 echo "== node control"; {node} {GOOD} "$HTTPS_PROXY"
 echo "== node run"; {RUN} {node} {GOOD} "$HTTPS_PROXY"
 echo "== node rogue"; {RUN} {node} {ROGUE} "$HTTPS_PROXY"
 echo "== curl control"; {curl} https://{GOOD}/; echo "rc=$?"
 echo "== curl run"; {RUN} {curl} https://{GOOD}/; echo "rc=$?"
 echo "== curl rogue"; {RUN} {curl} https://{ROGUE}/; echo "rc=$?"
-""", stores.corp, tmp_path, env=proxy_env)
+""",
+        stores.corp,
+        tmp_path,
+        env=proxy_env,
+    )
     out = sections(proc)
     assert out["node control"].strip() == NODE_UNTRUSTED, proc
     assert out["node run"].strip() == "ok 200", proc
@@ -142,23 +153,31 @@ def test_a_ca_file_the_user_named_is_merged_and_a_missing_one_refused(
     """REQUESTS_CA_BUNDLE names the user's own root (the rogue one here): under run requests trusts it
     still, and the OS store's corporate root too. A variable naming a missing file runs nothing."""
     child = f"{bare_venv.python} {scripts['python']} {GOOD} {ROGUE}"
-    proc = in_store(f"""
+    proc = in_store(
+        f"""
 echo "== control"; {child}
 echo "== run"; {RUN} {child}
 echo "== missing"; REQUESTS_CA_BUNDLE=/nonexistent/ca.pem {RUN} echo ran 2>&1; echo "rc=$?"
-""", stores.corp, tmp_path, env={**proxy_env, "REQUESTS_CA_BUNDLE": str(pki.rogue_root_pem)})
+""",
+        stores.corp,
+        tmp_path,
+        env={**proxy_env, "REQUESTS_CA_BUNDLE": str(pki.rogue_root_pem)},
+    )
     out = sections(proc)
     control, run = last_json(out["control"]), last_json(out["run"])
     assert control[f"requests {ROGUE}"] == "ok" and UNTRUSTED in control[f"requests {GOOD}"], control
     assert run[f"requests {ROGUE}"] == run[f"requests {GOOD}"] == "ok", run
     assert out["missing"].splitlines() == [
         "corptls run: REQUESTS_CA_BUNDLE=/nonexistent/ca.pem: no such file; unset it, or point it at your CA file "
-        "(its roots are then trusted as well)", "rc=125"], proc
+        "(its roots are then trusted as well)",
+        "rc=125",
+    ], proc
 
 
 def test_exit_status_stdio_and_exec(stores: Stores, tmp_path: Path) -> None:
     (tmp_path / "plain.txt").write_text("not a program\n")
-    proc = in_store(f"""
+    proc = in_store(
+        f"""
 echo "== exit"; "$PY" -m corptls run sh -c 'exit 7'; echo "rc=$?"  # `--` is optional
 echo "== stdio"; echo piped | {RUN} cat
 echo "== env"; {RUN} sh -c 'echo "$CORPTLS_AUTOLOAD $SSL_CERT_FILE $NODE_EXTRA_CA_CERTS $CODEX_CA_CERTIFICATE"'
@@ -167,12 +186,20 @@ echo "== exec"; sh -c 'echo $$; exec "$PY" -m corptls run -- sh -c "echo \\$\\$"
 echo "== missing"; {RUN} no-such-command 2>&1; echo "rc=$?"
 echo "== not executable"; {RUN} {tmp_path}/plain.txt 2>&1; echo "rc=$?"
 echo "== nothing"; {RUN} 2>&1; echo "rc=$?"
-""", stores.corp, tmp_path)
+""",
+        stores.corp,
+        tmp_path,
+    )
     out = sections(proc)
     assert out["exit"] == "rc=7\n", proc
     assert out["stdio"] == "piped\n", proc
     autoload, *paths = out["env"].split()
-    assert autoload == "1" and len(paths) == 3 and len(set(paths)) == 1 and paths[0].startswith(f"{tmp_path}/cache/corptls/bundle-"), out
+    assert (
+        autoload == "1"
+        and len(paths) == 3
+        and len(set(paths)) == 1
+        and paths[0].startswith(f"{tmp_path}/cache/corptls/bundle-")
+    ), out
     assert out["autoload"] == "True\n", proc  # a Python child with corptls: autoload
     shell_pid, child_pid = out["exec"].split()
     assert shell_pid == child_pid, "corptls run became the command (exec), it did not spawn it"
@@ -183,8 +210,9 @@ echo "== nothing"; {RUN} 2>&1; echo "rc=$?"
 
 def _started(argv: list[str], tmp_path: Path, **popen: object) -> subprocess.Popen[str]:
     """`argv` with the scrubbed env, once it has printed its first line ("ready")."""
-    proc = subprocess.Popen(argv, env=scrubbed_env(None, tmp_path), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, **popen)  # type: ignore[call-overload]
+    proc = subprocess.Popen(
+        argv, env=scrubbed_env(None, tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen
+    )  # type: ignore[call-overload]
     assert proc.stdout is not None and proc.stdout.readline() == "ready\n", proc.stderr and proc.stderr.read()
     return proc
 
@@ -198,8 +226,9 @@ def test_a_signal_reaches_the_command(signum: signal.Signals, tmp_path: Path) ->
     killed.send_signal(signum)
     assert killed.wait(timeout=15) == -signum
     assert killed.stderr is not None and killed.stderr.read() == ""
-    handled = _started([*run, f"trap 'echo handled; exit 3' {signum.name[3:]}; echo ready; "
-                              "while :; do sleep 0.1; done"], tmp_path)
+    handled = _started(
+        [*run, f"trap 'echo handled; exit 3' {signum.name[3:]}; echo ready; while :; do sleep 0.1; done"], tmp_path
+    )
     handled.send_signal(signum)
     assert handled.wait(timeout=15) == 3
     assert handled.stdout is not None and handled.stdout.read() == "handled\n"
@@ -219,6 +248,11 @@ def test_windows_way_ctrl_c_reaches_the_child_and_its_exit_code_comes_back(tmp_p
     proc = _started([sys.executable, "-c", SPAWN, "sh", "-c", child], tmp_path, start_new_session=True)
     os.killpg(proc.pid, signal.SIGINT)
     assert proc.wait(timeout=15) == 42
-    missing = subprocess.run([sys.executable, "-c", SPAWN, "no-such-command"], capture_output=True, text=True,
-                             env=scrubbed_env(None, tmp_path), timeout=30)
+    missing = subprocess.run(
+        [sys.executable, "-c", SPAWN, "no-such-command"],
+        capture_output=True,
+        text=True,
+        env=scrubbed_env(None, tmp_path),
+        timeout=30,
+    )
     assert (missing.returncode, missing.stderr) == (127, "corptls run: no-such-command: command not found\n")

@@ -9,7 +9,7 @@ import json
 from tests.support.harness import Scenario, Stores
 
 # Records as "LEVEL message", one a line, after the JSON line the scenario prints.
-RECORDS = r'''
+RECORDS = r"""
 import json, logging, ssl, sys
 records = []
 class Keep(logging.Handler):
@@ -28,7 +28,7 @@ none.verify_mode = ssl.CERT_NONE
 none.set_default_verify_paths()
 corptls.extract()
 print(json.dumps(records))
-'''
+"""
 
 
 def test_debug_records_say_what_was_patched_where_roots_came_from_and_what_was_left_stock(
@@ -40,26 +40,32 @@ def test_debug_records_say_what_was_patched_where_roots_came_from_and_what_was_l
     records = json.loads(proc.stdout)
     assert all(r.startswith("DEBUG ") for r in records), records
     text = "\n".join(records)
-    for expected in ("DEBUG inject(): each of ssl, certifi,", "DEBUG patched ssl (corptls.clients.ssl)",
-                     "DEBUG patched certifi", "DEBUG patched requests (corptls.clients.requests)",
-                     "DEBUG left botocore.httpsession stock: its patch raised ZeroDivisionError",
-                     "DEBUG left a context's own CAs alone (cafile=None, capath=None, cadata): the program pinned them",
-                     "DEBUG left a context stock: verify_mode is CERT_NONE", "DEBUG collecting: the OS store, certifi's file",
-                     "DEBUG bundle file: ", "DEBUG extract(): ssl, certifi, requests get their originals back"):
+    for expected in (
+        "DEBUG inject(): each of ssl, certifi,",
+        "DEBUG patched ssl (corptls.clients.ssl)",
+        "DEBUG patched certifi",
+        "DEBUG patched requests (corptls.clients.requests)",
+        "DEBUG left botocore.httpsession stock: its patch raised ZeroDivisionError",
+        "DEBUG left a context's own CAs alone (cafile=None, capath=None, cadata): the program pinned them",
+        "DEBUG left a context stock: verify_mode is CERT_NONE",
+        "DEBUG collecting: the OS store, certifi's file",
+        "DEBUG bundle file: ",
+        "DEBUG extract(): ssl, certifi, requests get their originals back",
+    ):
         assert expected in text, (expected, records)
     (counts,) = [r for r in records if r.startswith("DEBUG roots per source: ")]
     assert int(counts.split("os ")[1].split(",")[0]) > 50, counts  # the OS store, counted
     assert "patched botocore" not in text
 
 
-SILENT = r'''
+SILENT = r"""
 import json, logging, ssl, sys
 import corptls
 corptls.inject()
 import requests
 ssl.create_default_context()
 print(json.dumps({"handlers": logging.getLogger("corptls").handlers, "injected": corptls.is_injected()}))
-'''
+"""
 
 
 def test_silent_by_default(scenario: Scenario, stores: Stores) -> None:
@@ -68,13 +74,13 @@ def test_silent_by_default(scenario: Scenario, stores: Stores) -> None:
     assert json.loads(proc.stdout) == {"handlers": [], "injected": True}
 
 
-STARTUP = r'''
+STARTUP = r"""
 import json, ssl, sys
 ssl.create_default_context().load_default_certs()
 loaded = "logging" in sys.modules
 import corptls
 print(json.dumps({"logging": loaded, "status": corptls.status().__dict__}))
-'''
+"""
 
 
 def test_autoload_imports_no_logging_and_status_says_what_it_did(scenario: Scenario, stores: Stores) -> None:
@@ -87,11 +93,17 @@ def test_autoload_imports_no_logging_and_status_says_what_it_did(scenario: Scena
     assert status["injected"] is status["autoloaded"] is True, status
     assert status["patches"] == ["ssl"] and status["state"] == "ready", status
     assert "/corptls/bundle-" in status["bundle"], status
-    assert off_out["status"] == {"injected": False, "autoloaded": False, "patches": [], "bundle": None,
-                                 "state": "unset", "reason": ""}
+    assert off_out["status"] == {
+        "injected": False,
+        "autoloaded": False,
+        "patches": [],
+        "bundle": None,
+        "state": "unset",
+        "reason": "",
+    }
 
 
-STATUS = r'''
+STATUS = r"""
 import json
 import corptls
 seen = [corptls.status()]
@@ -102,7 +114,7 @@ corptls.extract()
 seen.append(corptls.status())
 print(json.dumps({"typed": all(isinstance(s, corptls.Status) for s in seen), "path": corptls.bundle_path(),
                   "seen": [[s.injected, s.autoloaded, list(s.patches), s.bundle, s.state] for s in seen]}))
-'''
+"""
 
 
 def test_status_follows_inject_and_extract(scenario: Scenario, stores: Stores) -> None:
@@ -119,8 +131,14 @@ def test_status_follows_inject_and_extract(scenario: Scenario, stores: Stores) -
 def test_doctor_shows_this_interpreter(scenario: Scenario, stores: Stores) -> None:
     doctor = "import runpy, sys; sys.argv = ['corptls', 'doctor'{}]; runpy.run_module('corptls', run_name='__main__')"
     on = scenario(doctor.format(", '--json'"), store=stores.corp, env={"CORPTLS_AUTOLOAD": "1"})
-    assert json.loads(on.stdout)["interpreter"] == {"injected": True, "autoloaded": True, "patches": ["ssl"],
-                                                      "bundle": None, "state": "unset", "reason": ""}, on
+    assert json.loads(on.stdout)["interpreter"] == {
+        "injected": True,
+        "autoloaded": True,
+        "patches": ["ssl"],
+        "bundle": None,
+        "state": "unset",
+        "reason": "",
+    }, on
     off = scenario(doctor.format(""), store=stores.corp)
     assert "this interpreter: corptls not injected; patches: none; bundle in use: none" in off.stdout.splitlines(), off
     text = scenario(doctor.format(""), store=stores.corp, env={"CORPTLS_AUTOLOAD": "1"})

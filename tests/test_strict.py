@@ -27,8 +27,16 @@ from tests.test_clients import PROBE, assert_fails
 GOOD, ROGUE = "legacy.corp.test", "rogue.corp.test"
 EXPIRED, WRONG, OUTSIDE = "legacy-expired.corp.test", "legacy-wrongname.corp.test", "legacy.outside.test"
 LAX_INTERMEDIATE = "laxint.corp.test"
-CLIENTS = ["urllib", "requests", "httpx", "httpx-async", "aiohttp", "litellm", "litellm-async-aiohttp",
-           "litellm-async-httpx"]
+CLIENTS = [
+    "urllib",
+    "requests",
+    "httpx",
+    "httpx-async",
+    "aiohttp",
+    "litellm",
+    "litellm-async-aiohttp",
+    "litellm-async-httpx",
+]
 NOT_CRITICAL = "Basic Constraints of CA cert not marked critical"
 REASONS = {
     ROGUE: ("unable to get local issuer certificate",),
@@ -43,10 +51,17 @@ OS_BUNDLE = str(OS_STORE / "ca-certificates.crt")
 @pytest.fixture(scope="module")
 def installed(pki: PKI, tmp_path_factory: pytest.TempPathFactory) -> StoreLayout:
     """The corporate store, plus the legacy root as update-ca-certificates installs it."""
-    layout = build_store(tmp_path_factory.mktemp("strict-store") / "store", corp_root_pem=pki.corp_root_pem,
-                         extra_files={LEGACY_FILE: pki.legacy_root_pem})
-    subject_hash = subprocess.run(["openssl", "x509", "-noout", "-subject_hash", "-in", str(pki.legacy_root_pem)],
-                                  capture_output=True, text=True, check=True).stdout.strip()
+    layout = build_store(
+        tmp_path_factory.mktemp("strict-store") / "store",
+        corp_root_pem=pki.corp_root_pem,
+        extra_files={LEGACY_FILE: pki.legacy_root_pem},
+    )
+    subject_hash = subprocess.run(
+        ["openssl", "x509", "-noout", "-subject_hash", "-in", str(pki.legacy_root_pem)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     os.symlink(LEGACY_FILE, layout.path / f"{subject_hash}.0")
     with open(layout.path / "ca-certificates.crt", "ab") as bundle:
         bundle.write(pki.legacy_root_pem.read_bytes())
@@ -54,8 +69,13 @@ def installed(pki: PKI, tmp_path_factory: pytest.TempPathFactory) -> StoreLayout
 
 
 def probe(scenario: Scenario, store: StoreLayout, env: dict, client: str, mode: str, *hosts: str) -> dict:
-    done = scenario(f"import runpy, sys; sys.argv = {[str(PROBE), client, mode, *hosts]!r}; "
-                    f"runpy.run_path(sys.argv[0], run_name='__main__')", store=store, env=env, timeout=120)
+    done = scenario(
+        f"import runpy, sys; sys.argv = {[str(PROBE), client, mode, *hosts]!r}; "
+        f"runpy.run_path(sys.argv[0], run_name='__main__')",
+        store=store,
+        env=env,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     return {**json.loads(done.stdout.strip().splitlines()[-1]), "stderr": done.stderr}
 
@@ -66,8 +86,9 @@ def test_this_interpreter_is_strict() -> None:
 
 
 @pytest.mark.parametrize("client", CLIENTS)
-def test_control_fails_with_the_strict_message(client, scenario, installed, proxy_env,
-                                               proxy: InterceptingProxy) -> None:
+def test_control_fails_with_the_strict_message(
+    client, scenario, installed, proxy_env, proxy: InterceptingProxy
+) -> None:
     """Stock, each client pointed at the OS bundle (which holds the root): strict mode refuses it."""
     before = proxy.connects[GOOD]
     env = {**proxy_env, "SSL_CERT_FILE": OS_BUNDLE, "REQUESTS_CA_BUNDLE": OS_BUNDLE}
@@ -77,10 +98,10 @@ def test_control_fails_with_the_strict_message(client, scenario, installed, prox
 
 
 @pytest.mark.parametrize("client", CLIENTS)
-def test_inject_verifies_through_the_twin_and_bad_chains_still_fail(client, scenario, installed,
-                                                                    proxy_env) -> None:
-    result = probe(scenario, installed, proxy_env, client, "inject", GOOD, ROGUE, EXPIRED, WRONG, OUTSIDE,
-                   LAX_INTERMEDIATE)
+def test_inject_verifies_through_the_twin_and_bad_chains_still_fail(client, scenario, installed, proxy_env) -> None:
+    result = probe(
+        scenario, installed, proxy_env, client, "inject", GOOD, ROGUE, EXPIRED, WRONG, OUTSIDE, LAX_INTERMEDIATE
+    )
     assert result[GOOD] == "ok", result
     for host, reasons in REASONS.items():
         assert_fails(result[host], reasons)
@@ -102,8 +123,9 @@ def test_the_opt_in_verifies_a_lax_intermediate(client, how, scenario, installed
     assert "chain, host name and expiry are still verified" in line, line
 
 
-def test_contexts_hold_the_twin_never_the_original(scenario: Scenario, pki: PKI, installed: StoreLayout,
-                                                   proxy_env: dict) -> None:
+def test_contexts_hold_the_twin_never_the_original(
+    scenario: Scenario, pki: PKI, installed: StoreLayout, proxy_env: dict
+) -> None:
     """What OpenSSL does with two anchors of one subject and key: the first loaded wins, so a
     context must not hold the original (loaded first it fails the chain, whatever follows); the
     twin in memory also hides the original in the default directory (searched only for a subject
@@ -147,20 +169,27 @@ print(json.dumps({{
     proc = scenario(code, store=installed, env=proxy_env, timeout=120)
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
-    assert out["root"] == [True, True, [NOT_CRITICAL, "CA cert does not include key usage extension",
-                                        "Missing Subject Key Identifier"], False], out
+    assert out["root"] == [
+        True,
+        True,
+        [NOT_CRITICAL, "CA cert does not include key usage extension", "Missing Subject Key Identifier"],
+        False,
+    ], out
     assert out["bundle"] == [False, []], out
     assert out["widened"] == "ok" and out["loaded"], out
     assert NOT_CRITICAL in out["orders"]["original, twin"], out
     assert out["orders"]["twin, original"] == "ok", out
 
 
-def test_other_tools_accept_the_bundle_file(scenario: Scenario, pki: PKI, installed: StoreLayout,
-                                            proxy: InterceptingProxy, proxy_env: dict, tmp_path: Path) -> None:
+def test_other_tools_accept_the_bundle_file(
+    scenario: Scenario, pki: PKI, installed: StoreLayout, proxy: InterceptingProxy, proxy_env: dict, tmp_path: Path
+) -> None:
     """The bundle file carries the twin: `openssl verify` (with and without -x509_strict), curl,
     Node and a Python 3.13 child without corptls (what `corptls env` gives it) verify through it."""
     chain, _ = pki.leaf(GOOD, issuer="legacy")
-    leaf, intermediate = (part + b"-----END CERTIFICATE-----\n" for part in chain.split(b"-----END CERTIFICATE-----\n")[:2])
+    leaf, intermediate = (
+        part + b"-----END CERTIFICATE-----\n" for part in chain.split(b"-----END CERTIFICATE-----\n")[:2]
+    )
     (tmp_path / "leaf.pem").write_bytes(leaf)
     (tmp_path / "intermediate.pem").write_bytes(intermediate)
     node = f"""
@@ -171,7 +200,7 @@ http.request({{host: "127.0.0.1", port: {proxy.port}, method: "CONNECT", path: "
   s.on("error", (e) => {{ console.log(String(e)); }});
 }}).end();
 """
-    child = (f"import urllib.request; urllib.request.urlopen('https://{GOOD}/', timeout=15).read(); print('ok')")
+    child = f"import urllib.request; urllib.request.urlopen('https://{GOOD}/', timeout=15).read(); print('ok')"
     code = f"""
 import corptls, json, subprocess, sys
 corptls.inject()
@@ -193,12 +222,18 @@ print(json.dumps(out))
     proc = scenario(code, store=installed, env=proxy_env, timeout=120)
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
-    assert out == {"openssl": f"{tmp_path / 'leaf.pem'}: OK", "openssl-strict": f"{tmp_path / 'leaf.pem'}: OK",
-                   "curl": "200", "node": "ok", "python": "ok"}, out
+    assert out == {
+        "openssl": f"{tmp_path / 'leaf.pem'}: OK",
+        "openssl-strict": f"{tmp_path / 'leaf.pem'}: OK",
+        "curl": "200",
+        "node": "ok",
+        "python": "ok",
+    }, out
 
 
-def test_an_explicit_x509_strict_wins_over_the_variable(scenario: Scenario, installed: StoreLayout,
-                                                        proxy_env: dict) -> None:
+def test_an_explicit_x509_strict_wins_over_the_variable(
+    scenario: Scenario, installed: StoreLayout, proxy_env: dict
+) -> None:
     """inject(x509_strict=True) keeps the flag on whatever CORPTLS_X509_STRICT says (and warns of
     nothing); under the opt-in, a context corptls does not widen keeps it too."""
     code = f"""

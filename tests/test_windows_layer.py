@@ -187,10 +187,17 @@ print(json.dumps(out))
 def test_load_default_certs_on_windows_parses_no_root_twice_and_honours_disallowed(
     scenario: Scenario, stores: Stores, direct: DirectServers, pki: PKI
 ) -> None:
-    prelude = "".join(f"{name} = {str(value)!r}\n" for name, value in {
-        "CORP_PEM": pki.corp_root_pem, "INTERMEDIATE_PEM": pki.corp_intermediate_pem,
-        "ROGUE_PEM": pki.rogue_root_pem, "OTHER_PEM": pki.origin_root_pem,
-        "GOOD": direct.good.url("localhost"), "ROGUE_URL": direct.rogue.url("localhost")}.items())
+    prelude = "".join(
+        f"{name} = {str(value)!r}\n"
+        for name, value in {
+            "CORP_PEM": pki.corp_root_pem,
+            "INTERMEDIATE_PEM": pki.corp_intermediate_pem,
+            "ROGUE_PEM": pki.rogue_root_pem,
+            "OTHER_PEM": pki.origin_root_pem,
+            "GOOD": direct.good.url("localhost"),
+            "ROGUE_URL": direct.rogue.url("localhost"),
+        }.items()
+    )
     done = scenario(prelude + WINDOWS_STORES, store=stores.corp)
     assert done.returncode == 0, done.stdout + done.stderr
     out = json.loads(done.stdout)
@@ -223,7 +230,7 @@ def test_load_default_certs_on_windows_parses_no_root_twice_and_honours_disallow
 
 # The program's globals URL, MISSING, CLOSE come first. No corptls report may raise, under
 # -W error too: the request works and the program goes on.
-NO_STDERR = r'''
+NO_STDERR = r"""
 import sys
 closed = sys.stderr is None
 if CLOSE:
@@ -233,20 +240,28 @@ import corptls
 corptls.inject(extra_cas=[MISSING])  # a real problem: reported, never raised
 urllib.request.urlopen(URL, timeout=15).read()
 print(json.dumps({"closed": closed, "stderr": repr(sys.stderr), "injected": corptls.is_injected()}))
-'''
+"""
 
 
 @pytest.mark.parametrize("warnings_flag", [[], ["-W", "error"]], ids=["default", "-W error"])
 @pytest.mark.parametrize("how", ["fd 2 closed", "sys.stderr = None", "garbage CORPTLS_EXTRA_CA_CERTS, fd 2 closed"])
-def test_no_stderr_never_breaks_a_report(how: str, warnings_flag: list[str], stores: Stores,
-                                         direct: DirectServers, pki: PKI, tmp_path: Path) -> None:
+def test_no_stderr_never_breaks_a_report(
+    how: str, warnings_flag: list[str], stores: Stores, direct: DirectServers, pki: PKI, tmp_path: Path
+) -> None:
     closed = "fd 2 closed" in how
-    code = (f"URL = {direct.good.url('localhost')!r}\nMISSING = '/nonexistent/corp-ca.pem'\n"
-            f"CLOSE = {not closed}\n" + NO_STDERR)
+    code = (
+        f"URL = {direct.good.url('localhost')!r}\nMISSING = '/nonexistent/corp-ca.pem'\n"
+        f"CLOSE = {not closed}\n" + NO_STDERR
+    )
     env = {"CORPTLS_EXTRA_CA_CERTS": str(pki.garbage_pem())} if "garbage" in how else None
     try:
-        done = venvs.run([sys.executable, *warnings_flag, "-c", code], cache_dir=tmp_path, store=stores.corp,
-                         env=env, setup="exec 2>&-" if closed else "")
+        done = venvs.run(
+            [sys.executable, *warnings_flag, "-c", code],
+            cache_dir=tmp_path,
+            store=stores.corp,
+            env=env,
+            setup="exec 2>&-" if closed else "",
+        )
     except StoreNamespaceError as exc:
         pytest.fail(str(exc), pytrace=False)
     assert done.returncode == 0 and done.stderr == "", done.stdout + done.stderr
@@ -281,32 +296,57 @@ def test_shipped_hook_is_the_generated_one() -> None:
 
 SYSTEM_PSMODULEPATH = r"C:\Program Files\WindowsPowerShell\Modules;C:\WINDOWS\system32\WindowsPowerShell\v1.0\Modules"
 SQL_SERVER = r"C:\Program Files (x86)\Microsoft SQL Server\150\Tools\PowerShell\Modules" + "\\"
-PWSH7 = (r"C:\Users\u\Documents\PowerShell\Modules;C:\Program Files\PowerShell\Modules;"
-         r"c:\program files\powershell\7\Modules;" + SYSTEM_PSMODULEPATH)
+PWSH7 = (
+    r"C:\Users\u\Documents\PowerShell\Modules;C:\Program Files\PowerShell\Modules;"
+    r"c:\program files\powershell\7\Modules;" + SYSTEM_PSMODULEPATH
+)
 DETECT = {
     # name: (environment, platform, shell)
     "linux, fish": ({"SHELL": "/usr/bin/fish"}, "linux", "fish"),
     "macOS, zsh": ({"SHELL": "/bin/zsh"}, "darwin", "bash"),
     "linux, no SHELL": ({}, "linux", "bash"),
-    "cmd": ({"PSModulePath": SYSTEM_PSMODULEPATH, "PROMPT": "$P$G", "ComSpec": r"C:\WINDOWS\system32\cmd.exe"},
-            "win32", "cmd"),
+    "cmd": (
+        {"PSModulePath": SYSTEM_PSMODULEPATH, "PROMPT": "$P$G", "ComSpec": r"C:\WINDOWS\system32\cmd.exe"},
+        "win32",
+        "cmd",
+    ),
     "cmd, an installer's module directory": ({"PSModulePath": f"{SYSTEM_PSMODULEPATH};{SQL_SERVER}"}, "win32", "cmd"),
-    "cmd, Program Files elsewhere": ({"PSModulePath": r"D:\Programs\WindowsPowerShell\Modules",
-                                      "ProgramFiles": "D:\\Programs\\"}, "win32", "cmd"),
+    "cmd, Program Files elsewhere": (
+        {"PSModulePath": r"D:\Programs\WindowsPowerShell\Modules", "ProgramFiles": "D:\\Programs\\"},
+        "win32",
+        "cmd",
+    ),
     "no PSModulePath at all": ({}, "win32", "cmd"),
-    "Windows PowerShell 5.1": ({"PSModulePath": r"C:\Users\u\Documents\WindowsPowerShell\Modules;"
-                                                + SYSTEM_PSMODULEPATH}, "win32", "powershell"),
-    "5.1, Documents redirected to a share": ({"PSModulePath": r"\\files\home$\u\My Documents\WindowsPowerShell"
-                                                              r"\Modules;" + SYSTEM_PSMODULEPATH}, "win32",
-                                             "powershell"),
+    "Windows PowerShell 5.1": (
+        {"PSModulePath": r"C:\Users\u\Documents\WindowsPowerShell\Modules;" + SYSTEM_PSMODULEPATH},
+        "win32",
+        "powershell",
+    ),
+    "5.1, Documents redirected to a share": (
+        {
+            "PSModulePath": r"\\files\home$\u\My Documents\WindowsPowerShell"
+            r"\Modules;" + SYSTEM_PSMODULEPATH
+        },
+        "win32",
+        "powershell",
+    ),
     "PowerShell 7": ({"PSModulePath": PWSH7}, "win32", "powershell"),
-    "PowerShell 7 started from cmd (PROMPT inherited)": ({"PSModulePath": PWSH7, "PROMPT": "$P$G"}, "win32",
-                                                         "powershell"),
-    "Git Bash": ({"SHELL": "/usr/bin/bash", "MSYSTEM": "MINGW64", "PSModulePath": SYSTEM_PSMODULEPATH}, "win32",
-                 "bash"),
+    "PowerShell 7 started from cmd (PROMPT inherited)": (
+        {"PSModulePath": PWSH7, "PROMPT": "$P$G"},
+        "win32",
+        "powershell",
+    ),
+    "Git Bash": (
+        {"SHELL": "/usr/bin/bash", "MSYSTEM": "MINGW64", "PSModulePath": SYSTEM_PSMODULEPATH},
+        "win32",
+        "bash",
+    ),
     "fish of MSYS2": ({"SHELL": r"C:\msys64\usr\bin\fish.exe"}, "win32", "fish"),
-    "SHELL naming pwsh": ({"SHELL": r"C:\Program Files\PowerShell\7\pwsh.exe", "PSModulePath": SYSTEM_PSMODULEPATH},
-                          "win32", "cmd"),
+    "SHELL naming pwsh": (
+        {"SHELL": r"C:\Program Files\PowerShell\7\pwsh.exe", "PSModulePath": SYSTEM_PSMODULEPATH},
+        "win32",
+        "cmd",
+    ),
 }
 
 
@@ -320,19 +360,23 @@ AWKWARD = r"C:\Users\Jürgen O'Brien\AppData\Local\corp & co ^ (x86) 100% !done 
 
 
 def test_powershell_lines_are_ascii_and_carry_every_character() -> None:
-    assert _exports.line("powershell", "V", r"C:\Users\u\AppData\Local\corptls\b.pem") == \
-        r"$env:V = 'C:\Users\u\AppData\Local\corptls\b.pem'"
+    assert (
+        _exports.line("powershell", "V", r"C:\Users\u\AppData\Local\corptls\b.pem")
+        == r"$env:V = 'C:\Users\u\AppData\Local\corptls\b.pem'"
+    )
     assert _exports.line("powershell", "V", "O'Brien") == "$env:V = 'O''Brien'"
     # Outside a quote nothing is literal text: each non-ASCII character is a [char], even a quote-like one.
     assert _exports.powershell_string("a\u2019b") == "'a' + [char]0x2019 + 'b'"
     assert _exports.powershell_string("\u00fc") == "'' + [char]0x00FC"
     assert _exports.powershell_string("") == "''"
-    assert _exports.powershell_string("x\U0001F600") == "'x' + [char]0xD83D + [char]0xDE00"
+    assert _exports.powershell_string("x\U0001f600") == "'x' + [char]0xD83D + [char]0xDE00"
     assert _exports.powershell_string("a\nb") == "'a' + [char]0x000A + 'b'"
     line = _exports.line("powershell", "SSL_CERT_FILE", AWKWARD)
     assert line.isascii() and "\n" not in line
-    assert line == ("$env:SSL_CERT_FILE = 'C:\\Users\\J' + [char]0x00FC + "
-                    "'rgen O''Brien\\AppData\\Local\\corp & co ^ (x86) 100% !done $HOME `n\\bundle.pem'")
+    assert line == (
+        "$env:SSL_CERT_FILE = 'C:\\Users\\J' + [char]0x00FC + "
+        "'rgen O''Brien\\AppData\\Local\\corp & co ^ (x86) 100% !done $HOME `n\\bundle.pem'"
+    )
     assert _powershell_value(line.split(" = ", 1)[1]) == AWKWARD
 
 
@@ -345,12 +389,12 @@ def _powershell_value(expression: str) -> str:
             end = 1
             while True:
                 end = rest.index("'", end)
-                if rest[end:end + 2] == "''":
+                if rest[end : end + 2] == "''":
                     end += 2
                     continue
                 break
             units += list(rest[1:end].replace("''", "'").encode("utf-16-le"))
-            rest = rest[end + 1:]
+            rest = rest[end + 1 :]
         else:
             assert rest.startswith("[char]0x"), rest
             units += list(int(rest[8:12], 16).to_bytes(2, "little"))
@@ -365,8 +409,15 @@ def test_cmd_lines_and_what_cmd_cannot_carry() -> None:
     # Inside set "..." the quotes make & | < > ^ ( ) literal.
     path = r"C:\Program Files (x86)\corp & co ^ <x> | O'Brien\bundle.pem"
     assert _exports.line("cmd", "V", path) == f'set "V={path}"'
-    for bad, shown in (("100%", "'%'"), ("done!", "'!'"), ('x"y', "'\"'"), ("J\u00fcrgen", "'ü'"), ("a\rb", "'\\r'"),
-                       ("a\nb", "'\\n'"), ("a\tb", "'\\t'")):
+    for bad, shown in (
+        ("100%", "'%'"),
+        ("done!", "'!'"),
+        ('x"y', "'\"'"),
+        ("J\u00fcrgen", "'ü'"),
+        ("a\rb", "'\\r'"),
+        ("a\nb", "'\\n'"),
+        ("a\tb", "'\\t'"),
+    ):
         with pytest.raises(ValueError, match=re.escape(f"V: cmd cannot safely set a value holding {shown}:")) as caught:
             _exports.line("cmd", "V", bad)
         assert "--shell powershell" in str(caught.value) and "CORPTLS_CACHE_DIR" in str(caught.value)
@@ -461,8 +512,12 @@ def test_doctor_splits_only_path_lists(tmp_path: Path) -> None:
     odd.write_text("")
     present, missing = tmp_path / "present.pem", tmp_path / "missing"
     present.write_text("")
-    env = {"SSL_CERT_FILE": str(odd), "REQUESTS_CA_BUNDLE": str(odd),
-           "CORPTLS_EXTRA_CA_CERTS": f"{present}{os.pathsep}{missing}", "SSL_CERT_DIR": f"{tmp_path}{os.pathsep}"}
+    env = {
+        "SSL_CERT_FILE": str(odd),
+        "REQUESTS_CA_BUNDLE": str(odd),
+        "CORPTLS_EXTRA_CA_CERTS": f"{present}{os.pathsep}{missing}",
+        "SSL_CERT_DIR": f"{tmp_path}{os.pathsep}",
+    }
     findings = _doctor.settings_findings(env)
     assert [f["setting"].split("=")[0] for f in findings] == ["CORPTLS_EXTRA_CA_CERTS"], findings
     assert f"missing path ({missing})" in findings[0]["reason"]

@@ -14,8 +14,18 @@ if TYPE_CHECKING:
 
     __version__: str
 
-__all__ = ["CorptlsWarning", "Status", "VerificationError", "bundle_path", "extract", "inject", "is_injected",
-           "roots", "status", "verify_chain"]
+__all__ = [
+    "CorptlsWarning",
+    "Status",
+    "VerificationError",
+    "bundle_path",
+    "extract",
+    "inject",
+    "is_injected",
+    "roots",
+    "status",
+    "verify_chain",
+]
 
 
 def __getattr__(name: str) -> object:

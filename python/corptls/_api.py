@@ -22,8 +22,13 @@ _env_undo: Optional[Undo] = None  # the variables export_env set, while injected
 _autoloaded = False  # set once by the start-up hook (hand_over)
 
 
-def inject(*, extra_cas: "Optional[Iterable[str | os.PathLike[str]]]" = None, lazy: bool = False,
-           export_env: bool = False, x509_strict: Optional[bool] = None) -> None:
+def inject(
+    *,
+    extra_cas: "Optional[Iterable[str | os.PathLike[str]]]" = None,
+    lazy: bool = False,
+    export_env: bool = False,
+    x509_strict: Optional[bool] = None,
+) -> None:
     """Make Python's HTTPS clients trust the OS store (plus certifi's roots and ``extra_cas``).
 
     ``extra_cas=None`` keeps those of an earlier call; new ones re-apply every patch.
@@ -56,8 +61,10 @@ def inject(*, extra_cas: "Optional[Iterable[str | os.PathLike[str]]]" = None, la
         if _bundle.injected():
             return
         _bundle.set_injected(True)
-        debug("inject(): each of %s is patched when imported (now, if it is already)",
-              ", ".join(target for _, target in PATCHES))
+        debug(
+            "inject(): each of %s is patched when imported (now, if it is already)",
+            ", ".join(target for _, target in PATCHES),
+        )
         for name, target in PATCHES:
             _watch(name, target)
 
@@ -134,8 +141,10 @@ def _warn_if_relaxed() -> None:
     global _relaxed_said
     if not _bundle.x509_strict() and not _relaxed_said:
         _relaxed_said = True
-        warn("corptls: CORPTLS_X509_STRICT=0 / x509_strict=False: VERIFY_X509_STRICT is off on the contexts "
-             "corptls widens (chain, host name and expiry are still verified)")
+        warn(
+            "corptls: CORPTLS_X509_STRICT=0 / x509_strict=False: VERIFY_X509_STRICT is off on the contexts "
+            "corptls widens (chain, host name and expiry are still verified)"
+        )
 
 
 def _export_env() -> None:
@@ -149,8 +158,10 @@ def _export_env() -> None:
         return
     path = bundle.path
     if path is None:
-        warn("corptls: export_env: the bundle exists in memory only, so no variable was set "
-             "(set CORPTLS_CACHE_DIR to a directory only you can write)")
+        warn(
+            "corptls: export_env: the bundle exists in memory only, so no variable was set "
+            "(set CORPTLS_CACHE_DIR to a directory only you can write)"
+        )
         return
     if _env_undo is None:
         _env_undo = Undo()

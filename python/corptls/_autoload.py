@@ -61,15 +61,19 @@ def hook_line(enabled: bool) -> str:
     names = tuple(target for _, target in PATCHES)
     boot = _BOOT.replace("NAMES", repr(names))
     # The same rule as start()'s, spelled out: the line must import nothing.
-    condition = (f"({enabled!r} or not sys.flags.ignore_environment and os.environ.get('CORPTLS_AUTOLOAD') == '1') "
-                 "and os.environ.get('CORPTLS_DISABLE') != '1' and not hasattr(sys, '_corptls_autoload')")
+    condition = (
+        f"({enabled!r} or not sys.flags.ignore_environment and os.environ.get('CORPTLS_AUTOLOAD') == '1') "
+        "and os.environ.get('CORPTLS_DISABLE') != '1' and not hasattr(sys, '_corptls_autoload')"
+    )
     return f"import os, sys; exec({boot!r}) if {condition} else None\n"
 
 
 def pth_text(enabled: bool) -> str:
     """The whole ``.pth`` file; the wheel ships ``pth_text(False)``."""
-    return ("# corptls autoload: `corptls autoload enable|disable|status` switches it; "
-            "CORPTLS_AUTOLOAD=1 turns it on (not under python -E or -I), CORPTLS_DISABLE=1 off.\n" + hook_line(enabled))
+    return (
+        "# corptls autoload: `corptls autoload enable|disable|status` switches it; "
+        "CORPTLS_AUTOLOAD=1 turns it on (not under python -E or -I), CORPTLS_DISABLE=1 off.\n" + hook_line(enabled)
+    )
 
 
 START_TEXT = "# corptls autoload (PEP 829); the .pth beside it says whether it is enabled.\ncorptls._autoload:start\n"

@@ -19,7 +19,8 @@ TYPE_CHECKING = False  # not `typing`: its import costs ~15 ms, start-up must no
 if TYPE_CHECKING:
     from typing import Dict, FrozenSet, Iterable, List, Optional, Tuple
 
-from ._log import debug, enabled as log_enabled
+from ._log import debug
+from ._log import enabled as log_enabled
 from ._warnings import fix, warn
 
 UNSET, READY, FAILED = "unset", "ready", "failed"
@@ -53,8 +54,9 @@ class Files:
 class Bundle:
     """One collection of roots, and how to recognise default trust."""
 
-    def __init__(self, collection: object, path: Optional[str], default_files: Files, default_dirs: Files,
-                 capath: Optional[str]) -> None:
+    def __init__(
+        self, collection: object, path: Optional[str], default_files: Files, default_dirs: Files, capath: Optional[str]
+    ) -> None:
         self.collection = collection
         # What a context loads: OpenSSL's default directory, searched lazily (free), and up
         # front only the roots that directory does not hold. Loading every root eagerly
@@ -225,20 +227,35 @@ def _collect(extra: Tuple[str, ...]) -> Bundle:
     defaults = ssl.get_default_verify_paths()
     certifi = certifi_file()
     env = os.environ  # the core reads no environment: what it uses is passed here
-    collection = _native.collect(certifi, defaults.openssl_cafile, defaults.openssl_capath, list(extra),
-                                 defaults.capath, env.get("SSL_CERT_FILE"), env.get("SSL_CERT_DIR"),
-                                 env.get("CORPTLS_EXTRA_CA_CERTS"))
-    debug("collecting: the OS store, certifi's file %s, OpenSSL's default file %s and directory %s, "
-          "SSL_CERT_FILE %s, SSL_CERT_DIR %s, CORPTLS_EXTRA_CA_CERTS %s, extra CAs %s", certifi,
-          defaults.openssl_cafile, defaults.openssl_capath, env.get("SSL_CERT_FILE"),
-          env.get("SSL_CERT_DIR"), env.get("CORPTLS_EXTRA_CA_CERTS"), list(extra))
+    collection = _native.collect(
+        certifi,
+        defaults.openssl_cafile,
+        defaults.openssl_capath,
+        list(extra),
+        defaults.capath,
+        env.get("SSL_CERT_FILE"),
+        env.get("SSL_CERT_DIR"),
+        env.get("CORPTLS_EXTRA_CA_CERTS"),
+    )
+    debug(
+        "collecting: the OS store, certifi's file %s, OpenSSL's default file %s and directory %s, "
+        "SSL_CERT_FILE %s, SSL_CERT_DIR %s, CORPTLS_EXTRA_CA_CERTS %s, extra CAs %s",
+        certifi,
+        defaults.openssl_cafile,
+        defaults.openssl_capath,
+        env.get("SSL_CERT_FILE"),
+        env.get("SSL_CERT_DIR"),
+        env.get("CORPTLS_EXTRA_CA_CERTS"),
+        list(extra),
+    )
     if log_enabled():  # counting costs a pass over every root: only for a listener
         counts: Dict[str, int] = {}
         for root in collection.roots:
             for label in root.sources:
                 counts[label] = counts.get(label, 0) + 1
-        debug("roots per source: %s; %d distinct", ", ".join(f"{k} {v}" for k, v in counts.items()),
-              len(collection.roots))
+        debug(
+            "roots per source: %s; %d distinct", ", ".join(f"{k} {v}" for k, v in counts.items()), len(collection.roots)
+        )
     for source, message in collection.problems:
         # A file's problem: say what to do with it. A variable's message names its own fix.
         advice = ". Fix: repair or remove it; the other roots are in use" if ":" in source else ""
@@ -267,6 +284,8 @@ def _store(pem: str) -> Optional[str]:
             return path
         except OSError as exc:
             reason = f"{exc} (set CORPTLS_CACHE_DIR to a private writable directory)"
-    warn(f"corptls: cannot write the bundle file: {reason}; using the roots in memory, "
-         "so certifi.where() keeps certifi's own file")
+    warn(
+        f"corptls: cannot write the bundle file: {reason}; using the roots in memory, "
+        "so certifi.where() keeps certifi's own file"
+    )
     return None

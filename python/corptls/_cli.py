@@ -16,7 +16,7 @@ MAX_TIMEOUT = 3600.0
 class _Parser(argparse.ArgumentParser):
     """A usage error is one line on stderr (and exit code 2), never the usage dump."""
 
-    def error(self, message: str) -> NoReturn:  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
 
 
@@ -49,22 +49,29 @@ def main(argv: Optional[List[str]] = None) -> int:
     autoload = commands.add_parser("autoload", help="switch corptls on at every interpreter start")
     autoload.add_argument("action", choices=["enable", "disable", "status"])
     autoload.add_argument("--user", action="store_true", help="the user site instead of this environment")
-    autoload.add_argument("--sitecustomize", action="store_true",
-                          help="use a marked block in sitecustomize.py instead of the .pth hook")
+    autoload.add_argument(
+        "--sitecustomize", action="store_true", help="use a marked block in sitecustomize.py instead of the .pth hook"
+    )
     autoload.set_defaults(run=_autoload)
     _commands.add_parsers(commands)
     doctor = commands.add_parser("doctor", help="diagnose TLS here, or the connection to one URL")
     doctor.add_argument("url", nargs="?", help="https://host[:port]: capture and judge the chain presented")
     doctor.add_argument("--json", action="store_true", help="machine-readable output")
-    doctor.add_argument("--timeout", type=_seconds, default=10.0,
-                        help=f"seconds for the whole check, at most {MAX_TIMEOUT:g} (default 10)")
+    doctor.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=10.0,
+        help=f"seconds for the whole check, at most {MAX_TIMEOUT:g} (default 10)",
+    )
     doctor.set_defaults(run=lambda a: _doctor.run(a.url, a.json, a.timeout))
     run = commands.add_parser(
-        "run", help="run a command that trusts the OS store: curl, Node.js, git, Python without corptls, ...",
+        "run",
+        help="run a command that trusts the OS store: curl, Node.js, git, Python without corptls, ...",
         description="Run CMD with the variables of `corptls env` (the bundle file: OS roots and certifi's) and "
-                    "CORPTLS_AUTOLOAD=1. Its exit status, signals, stdin and stdout are CMD's own; corptls "
-                    "prints nothing unless something is wrong. A CA file that the environment names already "
-                    "(REQUESTS_CA_BUNDLE, ...) is merged into the bundle.")
+        "CORPTLS_AUTOLOAD=1. Its exit status, signals, stdin and stdout are CMD's own; corptls "
+        "prints nothing unless something is wrong. A CA file that the environment names already "
+        "(REQUESTS_CA_BUNDLE, ...) is merged into the bundle.",
+    )
     run.add_argument("command", nargs=argparse.REMAINDER, metavar="[--] CMD [ARGS...]")
     run.set_defaults(run=lambda a: _run.run(a.command))
     args = parser.parse_args(argv)

@@ -7,13 +7,13 @@ import os
 import ssl
 import sys
 import warnings
-from typing import Dict, FrozenSet, List, Tuple
+from typing import Any, Dict, FrozenSet, List, Tuple
 
 import corptls
 
 from . import _containers, _exports, _native
-from ._warnings import say
 from ._files import write_atomically
+from ._warnings import say
 
 #: Source names of ``bundle --sources``, and the root labels (``Root.sources``) each selects.
 SOURCES: Dict[str, FrozenSet[str]] = {
@@ -24,35 +24,53 @@ SOURCES: Dict[str, FrozenSet[str]] = {
 }
 
 
-def add_parsers(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+def add_parsers(commands: "argparse._SubParsersAction[Any]") -> None:
     """Add ``bundle`` and ``env`` to the ``corptls`` command."""
     bundle = commands.add_parser(
-        "bundle", help="write the trusted roots as one PEM file, for tools that want a CA file",
+        "bundle",
+        help="write the trusted roots as one PEM file, for tools that want a CA file",
         description="Write the roots of the chosen sources as PEM (LF line endings) to FILE, "
-                    "atomically and with mode 0644, or to stdout.")
+        "atomically and with mode 0644, or to stdout.",
+    )
     bundle.add_argument("-o", "--output", metavar="FILE", help="the file to write (default: stdout)")
-    bundle.add_argument("--sources", default=",".join(SOURCES), metavar="LIST",
-                        help=f"comma-separated, from {', '.join(SOURCES)} (default: all); openssl = "
-                             "OpenSSL's default file and directory, extra = SSL_CERT_FILE, SSL_CERT_DIR, "
-                             "CORPTLS_EXTRA_CA_CERTS")
+    bundle.add_argument(
+        "--sources",
+        default=",".join(SOURCES),
+        metavar="LIST",
+        help=f"comma-separated, from {', '.join(SOURCES)} (default: all); openssl = "
+        "OpenSSL's default file and directory, extra = SSL_CERT_FILE, SSL_CERT_DIR, "
+        "CORPTLS_EXTRA_CA_CERTS",
+    )
     bundle.set_defaults(run=run_bundle)
     env = commands.add_parser(
-        "env", help="shell lines pointing curl, git, Node.js, uv, ... at the bundle file; or for containers",
+        "env",
+        help="shell lines pointing curl, git, Node.js, uv, ... at the bundle file; or for containers",
         description="Print the assignments that point other tools at the bundle file, e.g. "
-                    "eval \"$(corptls env)\" in bash or zsh, corptls env | source in fish, "
-                    "corptls env --shell powershell | Out-String | Invoke-Expression in PowerShell, "
-                    "corptls env --shell cmd > corptls-env.cmd && call corptls-env.cmd in cmd. "
-                    "For containers, --shell compose writes a compose override that mounts a copy of the "
-                    f"bundle read-only at {_containers.TARGET} and points the variables there (harbor: "
-                    "--extra-docker-compose FILE); --shell dotenv the variables for --env-file.")
-    env.add_argument("--shell", choices=_exports.SHELLS + _containers.FORMATS,
-                     help="the syntax to print (default: detected from the environment)")
+        'eval "$(corptls env)" in bash or zsh, corptls env | source in fish, '
+        "corptls env --shell powershell | Out-String | Invoke-Expression in PowerShell, "
+        "corptls env --shell cmd > corptls-env.cmd && call corptls-env.cmd in cmd. "
+        "For containers, --shell compose writes a compose override that mounts a copy of the "
+        f"bundle read-only at {_containers.TARGET} and points the variables there (harbor: "
+        "--extra-docker-compose FILE); --shell dotenv the variables for --env-file.",
+    )
+    env.add_argument(
+        "--shell",
+        choices=_exports.SHELLS + _containers.FORMATS,
+        help="the syntax to print (default: detected from the environment)",
+    )
     env.add_argument("-o", "--output", metavar="FILE", help="write FILE (atomically) instead of stdout")
-    env.add_argument("--service", action="append", metavar="NAME",
-                     help="compose: a service to give the bundle, may repeat (default: main, harbor's agent)")
-    env.add_argument("--bundle", metavar="FILE",
-                     help=f"compose, dotenv: the host copy of the bundle to mount, a stable name (default: "
-                          f"{_containers.COPY_NAME} beside -o FILE, else in the current directory)")
+    env.add_argument(
+        "--service",
+        action="append",
+        metavar="NAME",
+        help="compose: a service to give the bundle, may repeat (default: main, harbor's agent)",
+    )
+    env.add_argument(
+        "--bundle",
+        metavar="FILE",
+        help=f"compose, dotenv: the host copy of the bundle to mount, a stable name (default: "
+        f"{_containers.COPY_NAME} beside -o FILE, else in the current directory)",
+    )
     env.set_defaults(run=run_env)
 
 
@@ -101,9 +119,11 @@ def run_env(args: argparse.Namespace) -> int:
         say(f"problem: {problem}")
     path = corptls.bundle_path()
     if path is None:
-        say("corptls env: the bundle exists in memory only (no safe cache directory), so there is no "
+        say(
+            "corptls env: the bundle exists in memory only (no safe cache directory), so there is no "
             "file to point tools at. Fix: set CORPTLS_CACHE_DIR to a directory only you can write, "
-            "or write a file with `corptls bundle -o FILE` and point the tools at it.")
+            "or write a file with `corptls bundle -o FILE` and point the tools at it."
+        )
         return 1
     try:
         text = _exports.render(shell, path)
@@ -146,8 +166,9 @@ def parse_sources(text: str) -> FrozenSet[str]:
     names = [n.strip() for n in text.split(",") if n.strip()]
     unknown = [n for n in names if n not in SOURCES]
     if unknown or not names:
-        raise ValueError(f"unknown source {', '.join(map(repr, unknown)) or '(none given)'}; "
-                         f"choose from {', '.join(SOURCES)}")
+        raise ValueError(
+            f"unknown source {', '.join(map(repr, unknown)) or '(none given)'}; choose from {', '.join(SOURCES)}"
+        )
     return frozenset().union(*(SOURCES[n] for n in names))
 
 

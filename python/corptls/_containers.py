@@ -31,12 +31,21 @@ def compose(source: str, services: Sequence[str]) -> str:
     Windows, which Docker Desktop takes in the long syntax) mounted read-only at TARGET, and the
     variables. Every string is double-quoted (JSON's escapes are YAML's), and ``$`` is doubled:
     compose would interpolate it."""
-    lines = ["# corptls env --shell compose: the OS roots and certifi's for these containers. Run it again",
-             "# after IT changes the roots (the copy keeps its name; a running container keeps the old file).",
-             "services:"]
+    lines = [
+        "# corptls env --shell compose: the OS roots and certifi's for these containers. Run it again",
+        "# after IT changes the roots (the copy keeps its name; a running container keeps the old file).",
+        "services:",
+    ]
     for service in services:
-        lines += [f"  {_string(service)}:", "    volumes:", "      - type: bind", f"        source: {_string(source)}",
-                  f"        target: {_string(TARGET)}", "        read_only: true", "    environment:"]
+        lines += [
+            f"  {_string(service)}:",
+            "    volumes:",
+            "      - type: bind",
+            f"        source: {_string(source)}",
+            f"        target: {_string(TARGET)}",
+            "        read_only: true",
+            "    environment:",
+        ]
         lines += [f"      {_string(name)}: {_string(value)}" for name, value in variables().items()]
     return "\n".join(lines) + "\n"
 

@@ -32,16 +32,37 @@ Finding = Dict[str, str]
 
 # Product names as interception roots spell them in their subject or issuer.
 PRODUCTS: Tuple[Tuple[str, str], ...] = (
-    ("zscaler", "Zscaler"), ("netskope", "Netskope"), ("palo alto", "Palo Alto Networks"),
-    ("paloalto", "Palo Alto Networks"), ("fortinet", "Fortinet FortiGate"), ("fortigate", "Fortinet FortiGate"),
-    ("cisco umbrella", "Cisco Umbrella"), ("opendns", "Cisco Umbrella"), ("blue coat", "Blue Coat / Symantec"),
-    ("bluecoat", "Blue Coat / Symantec"), ("symantec", "Blue Coat / Symantec"), ("sophos", "Sophos"),
-    ("forcepoint", "Forcepoint"), ("websense", "Forcepoint"), ("check point", "Check Point"),
-    ("checkpoint", "Check Point"), ("mcafee", "McAfee / Skyhigh"), ("skyhigh", "McAfee / Skyhigh"),
-    ("cloudflare", "Cloudflare Gateway"), ("menlo", "Menlo Security"), ("iboss", "iboss"),
-    ("barracuda", "Barracuda"), ("watchguard", "WatchGuard"), ("sonicwall", "SonicWall"),
-    ("kaspersky", "Kaspersky"), ("eset", "ESET"), ("avast", "Avast"), ("bitdefender", "Bitdefender"),
-    ("mitmproxy", "mitmproxy"), ("fiddler", "Fiddler"), ("charles", "Charles Proxy"),
+    ("zscaler", "Zscaler"),
+    ("netskope", "Netskope"),
+    ("palo alto", "Palo Alto Networks"),
+    ("paloalto", "Palo Alto Networks"),
+    ("fortinet", "Fortinet FortiGate"),
+    ("fortigate", "Fortinet FortiGate"),
+    ("cisco umbrella", "Cisco Umbrella"),
+    ("opendns", "Cisco Umbrella"),
+    ("blue coat", "Blue Coat / Symantec"),
+    ("bluecoat", "Blue Coat / Symantec"),
+    ("symantec", "Blue Coat / Symantec"),
+    ("sophos", "Sophos"),
+    ("forcepoint", "Forcepoint"),
+    ("websense", "Forcepoint"),
+    ("check point", "Check Point"),
+    ("checkpoint", "Check Point"),
+    ("mcafee", "McAfee / Skyhigh"),
+    ("skyhigh", "McAfee / Skyhigh"),
+    ("cloudflare", "Cloudflare Gateway"),
+    ("menlo", "Menlo Security"),
+    ("iboss", "iboss"),
+    ("barracuda", "Barracuda"),
+    ("watchguard", "WatchGuard"),
+    ("sonicwall", "SonicWall"),
+    ("kaspersky", "Kaspersky"),
+    ("eset", "ESET"),
+    ("avast", "Avast"),
+    ("bitdefender", "Bitdefender"),
+    ("mitmproxy", "mitmproxy"),
+    ("fiddler", "Fiddler"),
+    ("charles", "Charles Proxy"),
 )
 _OFF = ("0", "false", "no", "off")
 
@@ -58,25 +79,51 @@ def environment() -> Dict[str, Any]:
         label = source.split(":", 1)[0]
         per_source.setdefault(label, {"roots": 0, "problems": []})["problems"].append(f"{source}: {message}")
     return {
-        "versions": {"python": platform.python_version(), "openssl": ssl.OPENSSL_VERSION,
-                     "corptls": corptls.__version__, "platform": platform.platform()},
+        "versions": {
+            "python": platform.python_version(),
+            "openssl": ssl.OPENSSL_VERSION,
+            "corptls": corptls.__version__,
+            "platform": platform.platform(),
+        },
         "autoload": _switch.status(False),
         "interpreter": interpreter,
         "bundle": bundle and bundle.path,
         "sources": per_source,
-        "settings": {name: _masks.setting(name, os.environ[name]) for name in sorted(_tls_variables())
-                     if name in os.environ},
+        "settings": {
+            name: _masks.setting(name, os.environ[name]) for name in sorted(_tls_variables()) if name in os.environ
+        },
         "findings": settings_findings(os.environ),
     }
 
 
 def _tls_variables() -> List[str]:
-    return [name for name, _ in _exports.PATH_VARIABLES] + [name for name, _ in _exports.SWITCHES] + [
-        "SSL_CERT_DIR", "PYTHONHTTPSVERIFY", "SSL_VERIFY", "NODE_TLS_REJECT_UNAUTHORIZED", "GIT_SSL_NO_VERIFY",
-        "PIP_TRUSTED_HOST", "UV_INSECURE_HOST", "UV_NATIVE_TLS", "HTTPS_PROXY", "https_proxy", "HTTP_PROXY",
-        "http_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy", "CORPTLS_EXTRA_CA_CERTS", "CORPTLS_AUTOLOAD",
-        "CORPTLS_DISABLE", "CORPTLS_CACHE_DIR", "CORPTLS_X509_STRICT",
-    ]
+    return (
+        [name for name, _ in _exports.PATH_VARIABLES]
+        + [name for name, _ in _exports.SWITCHES]
+        + [
+            "SSL_CERT_DIR",
+            "PYTHONHTTPSVERIFY",
+            "SSL_VERIFY",
+            "NODE_TLS_REJECT_UNAUTHORIZED",
+            "GIT_SSL_NO_VERIFY",
+            "PIP_TRUSTED_HOST",
+            "UV_INSECURE_HOST",
+            "UV_NATIVE_TLS",
+            "HTTPS_PROXY",
+            "https_proxy",
+            "HTTP_PROXY",
+            "http_proxy",
+            "ALL_PROXY",
+            "all_proxy",
+            "NO_PROXY",
+            "no_proxy",
+            "CORPTLS_EXTRA_CA_CERTS",
+            "CORPTLS_AUTOLOAD",
+            "CORPTLS_DISABLE",
+            "CORPTLS_CACHE_DIR",
+            "CORPTLS_X509_STRICT",
+        ]
+    )
 
 
 def settings_findings(env: "os._Environ[str] | Dict[str, str]") -> List[Finding]:
@@ -87,40 +134,71 @@ def settings_findings(env: "os._Environ[str] | Dict[str, str]") -> List[Finding]
         found.append({"setting": f"{name}={env[name]!r}", "severity": severity, "reason": reason, "fix": fix})
 
     if "PYTHONHTTPSVERIFY" in env:
-        flag("PYTHONHTTPSVERIFY", "weakens" if env["PYTHONHTTPSVERIFY"] == "0" else "note",
-             "upstream CPython 3 ignores it; the distribution builds that honour it turn verification OFF, "
-             "and requests, httpx, aiohttp and litellm never read it",
-             "unset PYTHONHTTPSVERIFY; trust the corporate root with corptls instead")
-    for name, effect in (("SSL_CERT_FILE", "OpenSSL then loads no default file (144 -> 0 roots), while httpx and "
-                                           "litellm treat it as unset and use certifi: it never selects the OS store"),
-                         ("CURL_CA_BUNDLE", "requests ignores an empty value since 2.28 (older ones turned "
-                                            "verification off); httpx, openai, litellm and aiohttp never read it"),
-                         ("REQUESTS_CA_BUNDLE", "requests treats it as unset")):
+        flag(
+            "PYTHONHTTPSVERIFY",
+            "weakens" if env["PYTHONHTTPSVERIFY"] == "0" else "note",
+            "upstream CPython 3 ignores it; the distribution builds that honour it turn verification OFF, "
+            "and requests, httpx, aiohttp and litellm never read it",
+            "unset PYTHONHTTPSVERIFY; trust the corporate root with corptls instead",
+        )
+    for name, effect in (
+        (
+            "SSL_CERT_FILE",
+            "OpenSSL then loads no default file (144 -> 0 roots), while httpx and "
+            "litellm treat it as unset and use certifi: it never selects the OS store",
+        ),
+        (
+            "CURL_CA_BUNDLE",
+            "requests ignores an empty value since 2.28 (older ones turned "
+            "verification off); httpx, openai, litellm and aiohttp never read it",
+        ),
+        ("REQUESTS_CA_BUNDLE", "requests treats it as unset"),
+    ):
         if env.get(name) == "":
             flag(name, "breaks", f"an empty value: {effect}", f"unset {name}")
     if env.get("SSL_VERIFY", "").lower() in _OFF and "SSL_VERIFY" in env:
         flag("SSL_VERIFY", "weakens", "litellm turns certificate verification off", "unset SSL_VERIFY")
     if env.get("NODE_TLS_REJECT_UNAUTHORIZED") == "0":
-        flag("NODE_TLS_REJECT_UNAUTHORIZED", "weakens", "Node.js accepts any certificate",
-             "unset it; point NODE_EXTRA_CA_CERTS at the bundle (`corptls env`)")
+        flag(
+            "NODE_TLS_REJECT_UNAUTHORIZED",
+            "weakens",
+            "Node.js accepts any certificate",
+            "unset it; point NODE_EXTRA_CA_CERTS at the bundle (`corptls env`)",
+        )
     if env.get("GIT_SSL_NO_VERIFY", "").lower() not in ("", *_OFF):
-        flag("GIT_SSL_NO_VERIFY", "weakens", "git accepts any certificate",
-             "unset it; point GIT_SSL_CAINFO at the bundle (`corptls env`)")
+        flag(
+            "GIT_SSL_NO_VERIFY",
+            "weakens",
+            "git accepts any certificate",
+            "unset it; point GIT_SSL_CAINFO at the bundle (`corptls env`)",
+        )
     for name in ("PIP_TRUSTED_HOST", "UV_INSECURE_HOST"):
         if env.get(name):
-            flag(name, "weakens", "these hosts are contacted without certificate verification",
-                 f"unset {name}; `corptls env` points pip and uv at the bundle")
+            flag(
+                name,
+                "weakens",
+                "these hosts are contacted without certificate verification",
+                f"unset {name}; `corptls env` points pip and uv at the bundle",
+            )
     lists = ("SSL_CERT_DIR", "CORPTLS_EXTRA_CA_CERTS")  # path lists, split at os.pathsep (";" on Windows)
     for name in [n for n, _ in _exports.PATH_VARIABLES] + list(lists):
         value = env.get(name) or ""
         missing = [p for p in (value.split(os.pathsep) if name in lists else [value]) if p and not os.path.exists(p)]
         if missing:
-            flag(name, "breaks", f"points at a missing path ({', '.join(missing)}): tools that read it fail",
-                 f"set {name} to an existing file (`corptls bundle -o FILE`) or unset it")
+            flag(
+                name,
+                "breaks",
+                f"points at a missing path ({', '.join(missing)}): tools that read it fail",
+                f"set {name} to an existing file (`corptls bundle -o FILE`) or unset it",
+            )
     if env.get("CORPTLS_X509_STRICT") == "0":
-        flag("CORPTLS_X509_STRICT", "weakens", "the contexts corptls widens verify without Python 3.13+'s "
-             "VERIFY_X509_STRICT (chain, host name and expiry still verified)",
-             "unset it once the intermediate or leaf that breaks a strict rule is reissued (`corptls doctor URL` names it)")
+        flag(
+            "CORPTLS_X509_STRICT",
+            "weakens",
+            "the contexts corptls widens verify without Python 3.13+'s "
+            "VERIFY_X509_STRICT (chain, host name and expiry still verified)",
+            "unset it once the intermediate or leaf that breaks a strict rule is reissued (`corptls doctor URL` names it)",
+        )
     if env.get("CORPTLS_DISABLE") == "1":
         flag("CORPTLS_DISABLE", "note", "every corptls patch is off", "unset CORPTLS_DISABLE to use corptls")
     return found
@@ -143,8 +221,8 @@ def url_report(url: str, timeout: float) -> Dict[str, Any]:
         return report
     report["proxy"] = proxy and proxy["url"]
     try:
-        chain = _native.capture_chain(host, port, proxy and (proxy["host"], proxy["port"]),
-                                      proxy and proxy["auth"], left())
+        via = (proxy["host"], proxy["port"]) if proxy else None
+        chain = _native.capture_chain(host, port, via, proxy["auth"] if proxy else None, left())
     except OSError as exc:  # a ValueError (invalid host name) is a bad URL: run() exits 2
         report["error"] = _one_line(exc, proxy, timeout)
         return report
@@ -153,17 +231,30 @@ def url_report(url: str, timeout: float) -> Dict[str, Any]:
     except ValueError as exc:  # the network sent something that is not a certificate
         report["error"] = f"the server sent a certificate that cannot be parsed: {exc}"
         return report
-    report["chain"] = [{"subject": i.subject, "issuer": i.issuer, "not_before": _date(i.not_before),
-                        "not_after": _date(i.not_after), "sha256": i.sha256} for i in infos]
+    report["chain"] = [
+        {
+            "subject": i.subject,
+            "issuer": i.issuer,
+            "not_before": _date(i.not_before),
+            "not_after": _date(i.not_after),
+            "sha256": i.sha256,
+        }
+        for i in infos
+    ]
     certifi_pem = _read(_bundle.certifi_file())
     certifi = _context(cadata=certifi_pem) if certifi_pem else None
     injected = _corptls_context()  # made here: inject() and extract() are not for the threads below
-    report["verdicts"] = _by_deadline(deadline, timeout, {
-        "certifi": (lambda: _handshake(host, port, proxy, certifi, left())) if certifi
-        else (lambda: "certifi is not installed"),
-        "os": lambda: _os_verdict(chain, host),
-        "corptls": lambda: _handshake(host, port, proxy, injected, left()),
-    })
+    report["verdicts"] = _by_deadline(
+        deadline,
+        timeout,
+        {
+            "certifi": (lambda: _handshake(host, port, proxy, certifi, left()))
+            if certifi
+            else (lambda: "certifi is not installed"),
+            "os": lambda: _os_verdict(chain, host),
+            "corptls": lambda: _handshake(host, port, proxy, injected, left()),
+        },
+    )
     report["trusted"] = report["verdicts"]["corptls"] is None
     anchor = _anchor(chain, infos)
     report["interception"] = _interception(report["verdicts"], anchor, infos)
@@ -181,15 +272,19 @@ def _strict(infos: List[Any], anchor: Optional[Any]) -> List[str]:
     if not _bundle.x509_strict():
         opt_in = "CORPTLS_X509_STRICT=0 is in force: the contexts corptls widens skip these checks"
     else:
-        opt_in = ("only its issuer can fix it; CORPTLS_X509_STRICT=0 (inject(x509_strict=False)) clears the flag "
-                  "on the contexts corptls widens (chain, host name and expiry stay verified)")
+        opt_in = (
+            "only its issuer can fix it; CORPTLS_X509_STRICT=0 (inject(x509_strict=False)) clears the flag "
+            "on the contexts corptls widens (chain, host name and expiry stay verified)"
+        )
     lines = []
     for info, root in [(i, False) for i in below] + ([(anchor, True)] if anchor is not None else []):
         if not info.strict_rules:
             continue
         if root and info.sha256 in twinned:
-            what = ("Python 3.13+ (VERIFY_X509_STRICT) would reject it; corptls repairs it: contexts and the bundle "
-                    "file get its conforming twin (same name, key and constraints)")
+            what = (
+                "Python 3.13+ (VERIFY_X509_STRICT) would reject it; corptls repairs it: contexts and the bundle "
+                "file get its conforming twin (same name, key and constraints)"
+            )
         elif root:
             what = f"{rejects}; corptls has no twin for this root (is it in the OS store or your extra CAs?)"
         else:
@@ -224,12 +319,17 @@ def _proxy_for(host: str) -> Optional[Dict[str, Any]]:
     if parts.username is not None:
         token = f"{urllib.parse.unquote(parts.username)}:{urllib.parse.unquote(parts.password or '')}"
         auth = "Basic " + base64.b64encode(token.encode()).decode()
-    return {"url": f"{parts.scheme}://{parts.hostname}:{parts.port or 80}", "host": parts.hostname,
-            "port": parts.port or 80, "auth": auth}
+    return {
+        "url": f"{parts.scheme}://{parts.hostname}:{parts.port or 80}",
+        "host": parts.hostname,
+        "port": parts.port or 80,
+        "auth": auth,
+    }
 
 
-def _by_deadline(deadline: float, timeout: float,
-                 checks: Dict[str, Callable[[], Optional[str]]]) -> Dict[str, Optional[str]]:
+def _by_deadline(
+    deadline: float, timeout: float, checks: Dict[str, Callable[[], Optional[str]]]
+) -> Dict[str, Optional[str]]:
     """Every verdict at once, each on a thread of its own; one still running at the deadline is
     "no verdict" and its thread is left behind (a daemon): a socket timeout bounds each read
     only, and a peer that drips a byte at a time never lets it fire."""
@@ -274,8 +374,9 @@ def _corptls_context() -> ssl.SSLContext:
             corptls.extract()
 
 
-def _handshake(host: str, port: int, proxy: Optional[Dict[str, Any]], context: ssl.SSLContext,
-               timeout: float) -> Optional[str]:
+def _handshake(
+    host: str, port: int, proxy: Optional[Dict[str, Any]], context: ssl.SSLContext, timeout: float
+) -> Optional[str]:
     """None when a real, verified handshake succeeds; else why not."""
     if proxy:
         conn = http.client.HTTPSConnection(proxy["host"], proxy["port"], context=context, timeout=timeout)
@@ -321,16 +422,22 @@ def _interception(verdicts: Dict[str, Optional[str]], anchor: Optional[Any], inf
         return {"detected": False}
     root = anchor.subject if anchor else infos[-1].issuer
     if verdicts["corptls"] is None:
-        advice = (f"The chain is anchored in {root}, a root corptls trusts (from the OS store or your extra CAs) and certifi does not: "
-                  "run `corptls.inject()` in your program, or `corptls autoload enable` for tools you don't control.")
+        advice = (
+            f"The chain is anchored in {root}, a root corptls trusts (from the OS store or your extra CAs) and certifi does not: "
+            "run `corptls.inject()` in your program, or `corptls autoload enable` for tools you don't control."
+        )
     elif anchor is not None and anchor.sha256 in {r.sha256 for r in roots}:
-        advice = (f"The chain is anchored in {root}, a root corptls trusts, but it is still rejected "
-                  f"({verdicts['corptls']}): the chain itself is at fault (see the verdicts and warnings), not a "
-                  "missing root. Ask whoever runs the interception to fix it; do not turn verification off.")
+        advice = (
+            f"The chain is anchored in {root}, a root corptls trusts, but it is still rejected "
+            f"({verdicts['corptls']}): the chain itself is at fault (see the verdicts and warnings), not a "
+            "missing root. Ask whoever runs the interception to fix it; do not turn verification off."
+        )
     else:
-        advice = (f"The chain is anchored in {root}, which nothing here trusts. If it is your company's "
-                  "inspection root, get its certificate from IT and install it in the OS store, or set "
-                  "CORPTLS_EXTRA_CA_CERTS=/path/to/root.pem. If not, someone is intercepting this connection: stop.")
+        advice = (
+            f"The chain is anchored in {root}, which nothing here trusts. If it is your company's "
+            "inspection root, get its certificate from IT and install it in the OS store, or set "
+            "CORPTLS_EXTRA_CA_CERTS=/path/to/root.pem. If not, someone is intercepting this connection: stop."
+        )
     return {"detected": True, "product": product, "anchor": root, "advice": advice}
 
 
@@ -366,17 +473,22 @@ def _interpreter_line(status: Dict[str, Any]) -> str:
     """``corptls.status()`` of the interpreter running doctor, in one line."""
     how = "injected" + (" by autoload" if status["autoloaded"] else "") if status["injected"] else "not injected"
     failed = f"; failed: {status['reason']}" if status["state"] == "failed" else ""
-    return (f"this interpreter: corptls {how}; patches: {', '.join(status['patches']) or 'none'}; "
-            f"bundle in use: {status['bundle'] or 'none'}{failed}")
+    return (
+        f"this interpreter: corptls {how}; patches: {', '.join(status['patches']) or 'none'}; "
+        f"bundle in use: {status['bundle'] or 'none'}{failed}"
+    )
 
 
 def _text(report: Dict[str, Any]) -> List[str]:
     if "url" not in report:
         v = report["versions"]
-        lines = [f"corptls {v['corptls']}, Python {v['python']}, {v['openssl']}, {v['platform']}",
-                 *[f"autoload: {line}" for line in report["autoload"]],
-                 _interpreter_line(report["interpreter"]),
-                 f"bundle: {report['bundle'] or 'in memory only'}", "roots per source:"]
+        lines = [
+            f"corptls {v['corptls']}, Python {v['python']}, {v['openssl']}, {v['platform']}",
+            *[f"autoload: {line}" for line in report["autoload"]],
+            _interpreter_line(report["interpreter"]),
+            f"bundle: {report['bundle'] or 'in memory only'}",
+            "roots per source:",
+        ]
         for source, entry in report["sources"].items():
             lines.append(f"  {entry['roots']:4d}  {source}")
             lines.extend(f"        problem: {p}" for p in entry["problems"])
@@ -387,8 +499,11 @@ def _text(report: Dict[str, Any]) -> List[str]:
         if "error" in report:
             return lines + [f"error: {report['error']}"]
         for n, cert in enumerate(report["chain"]):
-            lines += [f"  [{n}] {cert['subject']}", f"      issuer {cert['issuer']}",
-                      f"      valid {cert['not_before']} .. {cert['not_after']}  sha256 {cert['sha256']}"]
+            lines += [
+                f"  [{n}] {cert['subject']}",
+                f"      issuer {cert['issuer']}",
+                f"      valid {cert['not_before']} .. {cert['not_after']}  sha256 {cert['sha256']}",
+            ]
         for name, verdict in report["verdicts"].items():
             lines.append(f"  trusted by {name:8s} {'yes' if verdict is None else 'NO: ' + verdict}")
         seen = report["interception"]

@@ -11,7 +11,7 @@ import sys
 
 TYPE_CHECKING = False  # not `typing`: its import costs ~15 ms, start-up must not pay it
 if TYPE_CHECKING:
-    from typing import Callable, Dict, Mapping, Optional, Tuple
+    from typing import Callable, Dict, List, Mapping, Optional, Tuple
 
     from ._undo import Undo
 
@@ -69,9 +69,11 @@ def line(shell: str, name: str, value: str) -> str:
         # page, which is not the one Python writes in: those cannot be carried.
         bad = sorted({c for c in value if c in '"%!' or not " " <= c <= "~"})
         if bad:
-            raise ValueError(f"{name}: cmd cannot safely set a value holding {' '.join(map(repr, bad))}: {value!r}; "
-                             "use PowerShell (corptls env --shell powershell), or a path without them "
-                             "(CORPTLS_CACHE_DIR moves the bundle)")
+            raise ValueError(
+                f"{name}: cmd cannot safely set a value holding {' '.join(map(repr, bad))}: {value!r}; "
+                "use PowerShell (corptls env --shell powershell), or a path without them "
+                "(CORPTLS_CACHE_DIR moves the bundle)"
+            )
         return f'set "{name}={value}"'
     raise ValueError(f"unknown shell {shell!r}; known: {', '.join(SHELLS)}")
 
@@ -82,7 +84,7 @@ def powershell_string(value: str) -> str:
     not ASCII), every other character as ``[char]0xNNNN`` (per UTF-16 unit). So the line survives
     any code page: Python writes a pipe in the ANSI code page, PowerShell reads it in the OEM one,
     and a user name with an umlaut would otherwise arrive mangled."""
-    parts = []
+    parts: List[str] = []
     literal = ""
     units = value.encode("utf-16-le", "surrogatepass")
     for i in range(0, len(units), 2):
@@ -128,11 +130,14 @@ def _started_by_powershell(env: Mapping[str, str]) -> bool:
     user's ``...\\WindowsPowerShell\\Modules`` (wherever Documents lives), 7 also its all-users
     ``%ProgramFiles%\\PowerShell\\Modules``. Installers' directories (``...\\Tools\\PowerShell\\Modules``
     of SQL Server, say) are neither."""
+
     def folder(name: str) -> str:
         return name.replace("/", "\\").rstrip("\\").lower()
 
     programs = {folder(env.get(name, "")) for name in ("ProgramFiles", "ProgramW6432")} | {
-        "c:\\program files", "%programfiles%"}
+        "c:\\program files",
+        "%programfiles%",
+    }
     programs_x86 = programs | {folder(env.get("ProgramFiles(x86)", "")), "c:\\program files (x86)"}
     for entry in map(folder, env.get("PSModulePath", "").split(";")):
         base, _, tail = entry.rpartition("\\")

@@ -1,10 +1,26 @@
 """Type stub for the Rust extension: trust-store reading, PEM/DER handling, the bundle cache."""
 
 from os import PathLike
-from typing import Optional, Sequence, Union
+from typing import Optional, Sequence, Union, final
+
+__all__ = [
+    "Root",
+    "Collection",
+    "collect",
+    "cache_dir",
+    "store_bundle",
+    "CertInfo",
+    "inspect",
+    "verify_chain",
+    "capture_chain",
+    "VerificationError",
+    "BUNDLE_MARK",
+    "__version__",
+]
 
 _Path = Union[str, PathLike[str]]
 
+@final
 class Root:
     """One trust anchor of the bundle."""
 
@@ -33,6 +49,7 @@ class Root:
     def in_lazy_dir(self) -> bool:
         """OpenSSL finds it in its default (hashed) directory when needed."""
 
+@final
 class Collection:
     @property
     def roots(self) -> list[Root]: ...
@@ -50,12 +67,13 @@ def collect(
     certifi: Optional[_Path] = None,
     openssl_file: Optional[_Path] = None,
     openssl_dir: Optional[_Path] = None,
-    extra: Sequence[_Path] = (),
+    extra: Sequence[_Path] = ...,
     lazy_dir: Optional[_Path] = None,
     ssl_cert_file: Optional[str] = None,
     ssl_cert_dir: Optional[str] = None,
     extra_ca_certs: Optional[str] = None,
 ) -> Collection: ...
+
 #: The first line of every bundle corptls writes; a file that starts with it is never read as a source.
 BUNDLE_MARK: str
 __version__: str
@@ -66,6 +84,7 @@ def store_bundle(directory: _Path, content: bytes) -> str: ...
 class VerificationError(ValueError):
     """The OS does not trust the chain; the message says why."""
 
+@final
 class CertInfo:
     """Facts about one certificate, for reports."""
 

@@ -50,8 +50,10 @@ def environment(current: Mapping[str, str]) -> Optional[Dict[str, str]]:
     own = user_ca_files(current)
     missing = [f"{name}={path}" for name, path in own.items() if not os.path.exists(path)]
     if missing:
-        say(f"corptls run: {', '.join(missing)}: no such file; unset it, or point it at your CA file "
-            "(its roots are then trusted as well)")
+        say(
+            f"corptls run: {', '.join(missing)}: no such file; unset it, or point it at your CA file "
+            "(its roots are then trusted as well)"
+        )
         return None
     _bundle.configure(sorted(set(own.values())))
     try:

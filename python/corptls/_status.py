@@ -22,5 +22,11 @@ def status() -> Status:
     state, reason = _bundle.state()
     collected = _bundle.collected()
     injected = _bundle.injected()
-    return Status(injected=injected, autoloaded=_api.autoloaded(), patches=_api.active_patches(),
-                  bundle=collected.path if injected and collected is not None else None, state=state, reason=reason)
+    return Status(
+        injected=injected,
+        autoloaded=_api.autoloaded(),
+        patches=_api.active_patches(),
+        bundle=collected.path if injected and collected is not None else None,
+        state=state,
+        reason=reason,
+    )

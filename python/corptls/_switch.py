@@ -83,4 +83,4 @@ def _without_block(text: str) -> str:
     if start < 0:
         return text
     end = text.find(END, start)
-    return text[:start] + (text[end + len(END):] if end >= 0 else "")
+    return text[:start] + (text[end + len(END) :] if end >= 0 else "")

@@ -37,8 +37,9 @@ class Undo:
         """``setattr`` in every loaded module of ``package`` whose ``name`` is ``original``: a
         function imported by name (``from ._ssl import default_ssl_context``) lives on in each importer."""
         for module_name, module in list(sys.modules.items()):
-            if (module_name == package or module_name.startswith(package + ".")) and \
-                    getattr(module, "__dict__", {}).get(name) is original:
+            if (module_name == package or module_name.startswith(package + ".")) and getattr(
+                module, "__dict__", {}
+            ).get(name) is original:
                 self.setattr(module, name, value)
 
     def call(self, action: Callable[[], None]) -> None:

@@ -1,17 +1,17 @@
 """Misbehaving TCP endpoints on 127.0.0.1, for the failure modes of `corptls doctor URL`.
 
-  closed_port()              a port where nothing listens (connect: refused)
-  FaultServer("silent")      accepts and never sends a byte (TLS handshake or CONNECT times out)
-  FaultServer("garbage")     answers anything with bytes that are not TLS, then closes
-  FaultServer("close")       closes every connection as soon as it is accepted
-  FaultServer("forbidden")   an HTTP proxy that answers every CONNECT with 403 Forbidden
-  FaultServer("chain-once")  presents a real TLS chain to the first connection only; later
-                             connections are accepted and never answered (a stall after the
-                             chain was captured, so only the verdict handshakes hang)
-  FaultServer("drip")        an HTTP proxy: the first CONNECT gets 200 and a real TLS chain; every
-                             later one gets its answer one byte per DRIP_PAUSE seconds for half an
-                             hour (so a per-read socket timeout never fires)
-  SilentDNS()                a UDP "name server" (port 53 on a loopback address) that never answers
+closed_port()              a port where nothing listens (connect: refused)
+FaultServer("silent")      accepts and never sends a byte (TLS handshake or CONNECT times out)
+FaultServer("garbage")     answers anything with bytes that are not TLS, then closes
+FaultServer("close")       closes every connection as soon as it is accepted
+FaultServer("forbidden")   an HTTP proxy that answers every CONNECT with 403 Forbidden
+FaultServer("chain-once")  presents a real TLS chain to the first connection only; later
+                           connections are accepted and never answered (a stall after the
+                           chain was captured, so only the verdict handshakes hang)
+FaultServer("drip")        an HTTP proxy: the first CONNECT gets 200 and a real TLS chain; every
+                           later one gets its answer one byte per DRIP_PAUSE seconds for half an
+                           hour (so a per-read socket timeout never fires)
+SilentDNS()                a UDP "name server" (port 53 on a loopback address) that never answers
 """
 
 from __future__ import annotations
@@ -29,8 +29,10 @@ from .listener import Listener
 Behaviour = Literal["silent", "garbage", "close", "forbidden", "chain-once", "drip"]
 
 GARBAGE = b"SSH-2.0-NotTLS this is not a TLS server\r\n" + bytes(range(256))
-FORBIDDEN = (b"HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nContent-Length: 25\r\n"
-             b"Connection: close\r\n\r\nblocked by policy (test)\n")
+FORBIDDEN = (
+    b"HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nContent-Length: 25\r\n"
+    b"Connection: close\r\n\r\nblocked by policy (test)\n"
+)
 _HOLD = 30.0  # how long silent connections stay open; far beyond any doctor --timeout in the tests
 DRIP_PAUSE = 0.5
 #: What "drip" sends a later CONNECT, a byte at a time: a status line, then one endless header.

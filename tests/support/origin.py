@@ -39,16 +39,18 @@ def chat_completion(model: str) -> dict[str, Any]:
 
 def chat_stream(model: str) -> bytes:
     """SSE body: role chunk, content chunks, stop chunk, then `data: [DONE]`."""
-    base = {"id": "chatcmpl-corptls-test", "object": "chat.completion.chunk",
-            "created": int(time.time()), "model": model, "system_fingerprint": "fp_corptls"}
+    base = {
+        "id": "chatcmpl-corptls-test",
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
+        "model": model,
+        "system_fingerprint": "fp_corptls",
+    }
     deltas: list[tuple[dict[str, Any], str | None]] = [({"role": "assistant", "content": ""}, None)]
     deltas += [({"content": word}, None) for word in REPLY_TEXT.split(" ")[:1]]
     deltas += [({"content": " " + word}, None) for word in REPLY_TEXT.split(" ")[1:]]
     deltas += [({}, "stop")]
-    events = [
-        {**base, "choices": [{"index": 0, "delta": d, "logprobs": None, "finish_reason": f}]}
-        for d, f in deltas
-    ]
+    events = [{**base, "choices": [{"index": 0, "delta": d, "logprobs": None, "finish_reason": f}]} for d, f in deltas]
     return b"".join(b"data: " + json.dumps(e).encode() + b"\n\n" for e in events) + b"data: [DONE]\n\n"
 
 
@@ -75,8 +77,13 @@ class _Handler(BaseHTTPRequestHandler):
         if path == "":
             self._json(200, {"ok": True})
         elif path == "/v1/models":
-            self._json(200, {"object": "list", "data": [
-                {"id": "gpt-test", "object": "model", "created": 0, "owned_by": "corptls"}]})
+            self._json(
+                200,
+                {
+                    "object": "list",
+                    "data": [{"id": "gpt-test", "object": "model", "created": 0, "owned_by": "corptls"}],
+                },
+            )
         else:
             self._json(404, {"error": {"message": f"no route {self.path}", "type": "not_found"}})
 
@@ -146,4 +153,3 @@ class OriginServer(ThreadingHTTPServer):
     def stop(self) -> None:
         self.shutdown()
         self.server_close()
-

@@ -87,7 +87,10 @@ def _san_entry(value: str) -> x509.GeneralName:
 
 
 def _make_ca(
-    cn: str, parent: _CA | None = None, path_length: int | None = None, critical_constraints: bool = True,
+    cn: str,
+    parent: _CA | None = None,
+    path_length: int | None = None,
+    critical_constraints: bool = True,
     legacy: bool = False,
 ) -> _CA:
     """Self-signed root (parent=None) or intermediate with CA-appropriate, strict-mode-safe extensions
@@ -105,8 +108,9 @@ def _make_ca(
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - _ONE_DAY)
         .not_valid_after(now + 3650 * _ONE_DAY)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=path_length),
-                       critical=critical_constraints and not legacy)
+        .add_extension(
+            x509.BasicConstraints(ca=True, path_length=path_length), critical=critical_constraints and not legacy
+        )
     )
     if legacy:
         builder = builder.add_extension(
@@ -116,9 +120,15 @@ def _make_ca(
     else:
         builder = builder.add_extension(
             x509.KeyUsage(
-                digital_signature=True, content_commitment=False, key_encipherment=False,
-                data_encipherment=False, key_agreement=False, key_cert_sign=True,
-                crl_sign=True, encipher_only=False, decipher_only=False,
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
             ),
             critical=True,
         ).add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
@@ -147,18 +157,22 @@ def _make_leaf(
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(
             x509.KeyUsage(
-                digital_signature=True, content_commitment=False, key_encipherment=False,
-                data_encipherment=False, key_agreement=False, key_cert_sign=False,
-                crl_sign=False, encipher_only=False, decipher_only=False,
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
             ),
             critical=True,
         )
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
         .add_extension(x509.SubjectAlternativeName([_san_entry(s) for s in san]), critical=False)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.key.public_key()), critical=False
-        )
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.key.public_key()), critical=False)
         .sign(ca.key, hashes.SHA256())
     )
     return cert, key
@@ -186,8 +200,7 @@ class PKI:
         self.lax_root_pem = self._write("lax-root.pem", _pem(self._lax_root.cert))
         self._legacy_root = _make_ca(LEGACY_ROOT_CN, legacy=True)
         self._legacy_int = _make_ca(LEGACY_INTERMEDIATE_CN, parent=self._legacy_root, path_length=0)
-        self._lax_int = _make_ca(LAX_INTERMEDIATE_CN, parent=self._corp_root, path_length=0,
-                                 critical_constraints=False)
+        self._lax_int = _make_ca(LAX_INTERMEDIATE_CN, parent=self._corp_root, path_length=0, critical_constraints=False)
         self.legacy_root_pem = self._write("legacy-root.pem", _pem(self._legacy_root.cert))
         self._leaves: dict[tuple[str, str, bool, tuple[str, ...]], tuple[bytes, bytes]] = {}
         self._lock = threading.Lock()  # the proxy mints leaves from many threads
@@ -210,10 +223,16 @@ class PKI:
         cache_key = (hostname, issuer, expired, names)
         with self._lock:
             if cache_key not in self._leaves:
-                intermediates = {"corp": self._corp_int, "zscaler": self._zscaler_int, "legacy": self._legacy_int,
-                                 "laxint": self._lax_int}
-                ca = intermediates.get(issuer) or {"rogue": self._rogue_root, "origin": self._origin_root,
-                                                   "lax": self._lax_root}[issuer]
+                intermediates = {
+                    "corp": self._corp_int,
+                    "zscaler": self._zscaler_int,
+                    "legacy": self._legacy_int,
+                    "laxint": self._lax_int,
+                }
+                ca = (
+                    intermediates.get(issuer)
+                    or {"rogue": self._rogue_root, "origin": self._origin_root, "lax": self._lax_root}[issuer]
+                )
                 cert, key = _make_leaf(ca, hostname, list(names), expired)
                 intermediate = intermediates.get(issuer)
                 chain = _pem(cert) + (_pem(intermediate.cert) if intermediate else b"")

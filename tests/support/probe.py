@@ -117,8 +117,15 @@ def _litellm(transport: str) -> Fetch:
     litellm.disable_aiohttp_transport = transport == "httpx"
 
     def kwargs(host: str) -> dict:
-        return dict(model="openai/gpt-test", api_base=f"https://{host}/v1", api_key="sk-test",
-                    messages=MESSAGES, num_retries=0, max_retries=0, timeout=15)
+        return dict(
+            model="openai/gpt-test",
+            api_base=f"https://{host}/v1",
+            api_key="sk-test",
+            messages=MESSAGES,
+            num_retries=0,
+            max_retries=0,
+            timeout=15,
+        )
 
     if transport == "sync":
         return lambda host: litellm.completion(**kwargs(host)) and None

@@ -12,15 +12,17 @@ import pytest
 from .store import NAMESPACE_FAILURE, StoreLayout, namespace_command, scrubbed_env
 
 
-def in_store(script: str, store: StoreLayout, tmp_path: Path, env: Mapping[str, str | None] | None = None,
-             timeout: float = 90) -> subprocess.CompletedProcess[str]:
+def in_store(
+    script: str, store: StoreLayout, tmp_path: Path, env: Mapping[str, str | None] | None = None, timeout: float = 90
+) -> subprocess.CompletedProcess[str]:
     """`bash -c script` in the store namespace with the scrubbed env; $PY is this interpreter."""
     cache = tmp_path / "cache"
     cache.mkdir(exist_ok=True)
     run_env = scrubbed_env({"PY": sys.executable, **(env or {})}, cache)
     run_env["CORPTLS_STORE_COPY"] = str(store.path)
-    proc = subprocess.run(namespace_command(store, ["bash", "-c", script]), env=run_env,
-                          capture_output=True, text=True, timeout=timeout)
+    proc = subprocess.run(
+        namespace_command(store, ["bash", "-c", script]), env=run_env, capture_output=True, text=True, timeout=timeout
+    )
     if proc.returncode == NAMESPACE_FAILURE or proc.stderr.startswith("unshare:"):
         pytest.fail(f"store namespace unavailable: rc={proc.returncode} {proc.stderr.strip()!r}", pytrace=False)
     return proc

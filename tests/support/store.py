@@ -127,8 +127,6 @@ def run_scenario(
 
 def check_namespace_support(store: StoreLayout) -> None:
     """Fail loudly (StoreNamespaceError) unless the store namespace works and shows the copy."""
-    proc = run_scenario(
-        f"import os; print(os.path.exists({str(store.corp_root_file)!r}))", store=store, timeout=20
-    )
+    proc = run_scenario(f"import os; print(os.path.exists({str(store.corp_root_file)!r}))", store=store, timeout=20)
     if proc.returncode != 0 or proc.stdout.strip() != str(CORP_ROOT_NAME in store.added):
         raise StoreNamespaceError(f"store namespace probe failed: rc={proc.returncode} {proc.stderr.strip()!r}")

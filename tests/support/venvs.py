@@ -36,13 +36,16 @@ class VenvError(RuntimeError):
     """Building the wheel or an environment failed: a broken test setup, never a skip."""
 
 
-def _check(argv: Sequence[str], *, env: Mapping[str, str] | None = None, cwd: Path | None = None,
-           timeout: float = 600) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run(list(argv), env=None if env is None else dict(env), cwd=cwd,
-                          capture_output=True, text=True, timeout=timeout)
+def _check(
+    argv: Sequence[str], *, env: Mapping[str, str] | None = None, cwd: Path | None = None, timeout: float = 600
+) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run(
+        list(argv), env=None if env is None else dict(env), cwd=cwd, capture_output=True, text=True, timeout=timeout
+    )
     if proc.returncode != 0:
-        raise VenvError(f"{' '.join(map(str, argv))} failed (rc={proc.returncode}):\n"
-                        f"{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}")
+        raise VenvError(
+            f"{' '.join(map(str, argv))} failed (rc={proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}"
+        )
     return proc
 
 
@@ -150,9 +153,11 @@ def run(
     if store is not None:
         command = namespace_command(store, command)
         run_env["CORPTLS_STORE_COPY"] = str(store.path)
-    proc = subprocess.run(command, env=run_env, capture_output=True, text=True, timeout=timeout,
-                          cwd=cwd or _empty_dir())
+    proc = subprocess.run(
+        command, env=run_env, capture_output=True, text=True, timeout=timeout, cwd=cwd or _empty_dir()
+    )
     if store is not None and (proc.returncode == NAMESPACE_FAILURE or proc.stderr.startswith("unshare:")):
         raise StoreNamespaceError(
-            f"namespace set-up failed: rc={proc.returncode} stderr={proc.stderr.strip()[-2000:]!r}")
+            f"namespace set-up failed: rc={proc.returncode} stderr={proc.stderr.strip()[-2000:]!r}"
+        )
     return proc

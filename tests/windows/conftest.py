@@ -22,9 +22,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from tests.support.pki import PKI  # noqa: E402
 from tests.windows.revocation import CrlServer  # noqa: E402
 from tests.windows.winepy import (  # noqa: E402
-    WinePython,
-    WineError,
     WindowsStore,
+    WineError,
+    WinePython,
     install_lane,
     wine_env,
 )

@@ -95,8 +95,15 @@ def _san(value: str) -> x509.GeneralName:
         return x509.DNSName(value)
 
 
-def revocable_chain(pki: PKI, crl_url: str, *, hostname: str = "localhost", san: tuple[str, ...] = ("localhost", "127.0.0.1"),
-                    issuer: str = "corp", expired: bool = False) -> tuple[list[bytes], bytes]:
+def revocable_chain(
+    pki: PKI,
+    crl_url: str,
+    *,
+    hostname: str = "localhost",
+    san: tuple[str, ...] = ("localhost", "127.0.0.1"),
+    issuer: str = "corp",
+    expired: bool = False,
+) -> tuple[list[bytes], bytes]:
     """(chain DER leaf first, key PEM): a leaf naming `crl_url` as its CRL distribution point.
 
     issuer "corp": leaf + corp intermediate (the root stays in the Windows store only);
@@ -109,8 +116,14 @@ def revocable_chain(pki: PKI, crl_url: str, *, hostname: str = "localhost", san:
     start, end = (now - 30 * _DAY, now - _DAY) if expired else (now - _DAY, now + 90 * _DAY)
     leaf = (
         x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "CorpTLS Tests"),
-                                 x509.NameAttribute(NameOID.COMMON_NAME, hostname)]))
+        .subject_name(
+            x509.Name(
+                [
+                    x509.NameAttribute(NameOID.ORGANIZATION_NAME, "CorpTLS Tests"),
+                    x509.NameAttribute(NameOID.COMMON_NAME, hostname),
+                ]
+            )
+        )
         .issuer_name(ca.cert.subject)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
@@ -118,9 +131,17 @@ def revocable_chain(pki: PKI, crl_url: str, *, hostname: str = "localhost", san:
         .not_valid_after(end)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(
-            x509.KeyUsage(digital_signature=True, content_commitment=False, key_encipherment=False,
-                          data_encipherment=False, key_agreement=False, key_cert_sign=False, crl_sign=False,
-                          encipher_only=False, decipher_only=False),
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
             critical=True,
         )
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
@@ -128,13 +149,22 @@ def revocable_chain(pki: PKI, crl_url: str, *, hostname: str = "localhost", san:
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.key.public_key()), critical=False)
         .add_extension(
-            x509.CRLDistributionPoints([x509.DistributionPoint(
-                full_name=[x509.UniformResourceIdentifier(crl_url)], relative_name=None, reasons=None, crl_issuer=None)]),
+            x509.CRLDistributionPoints(
+                [
+                    x509.DistributionPoint(
+                        full_name=[x509.UniformResourceIdentifier(crl_url)],
+                        relative_name=None,
+                        reasons=None,
+                        crl_issuer=None,
+                    )
+                ]
+            ),
             critical=False,
         )
         .sign(ca.key, hashes.SHA256())
     )
     chain = [leaf.public_bytes(serialization.Encoding.DER), ca.cert.public_bytes(serialization.Encoding.DER)]
-    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption())
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     return chain, key_pem

@@ -27,7 +27,7 @@ from tests.support.origin import OriginServer
 from tests.support.pki import PKI
 from tests.support.proxy import InterceptingProxy
 from tests.windows.revocation import CRL_PATH, ROGUE_CRL_PATH, CrlServer, revocable_chain
-from tests.windows.winepy import DRIVE_C, WinePython, WindowsStore, linux_path, parse_json, wine, windows_path
+from tests.windows.winepy import DRIVE_C, WindowsStore, WinePython, linux_path, parse_json, windows_path, wine
 
 GOOD, ROGUE, EXPIRED, WRONGNAME = "api.corp.test", "rogue.corp.test", "expired.corp.test", "wrongname.corp.test"
 HOSTS = (GOOD, ROGUE, EXPIRED, WRONGNAME)
@@ -79,8 +79,9 @@ def test_rust_unit_tests_pass_under_wine(lane: WinePython, rust_tests_exe: Path)
     Run from a directory on C:, as on Windows (Z: would map Linux paths like /etc/ssl/certs)."""
     cwd = DRIVE_C / "corptls-cwd"
     cwd.mkdir(exist_ok=True)
-    proc = wine([rust_tests_exe], env={"WINEPATH": windows_path(lane.home), "RUST_BACKTRACE": "0"},
-                cwd=cwd, timeout=300)
+    proc = wine(
+        [rust_tests_exe], env={"WINEPATH": windows_path(lane.home), "RUST_BACKTRACE": "0"}, cwd=cwd, timeout=300
+    )
     failed = re.findall(r"^test (\S+) \.\.\. FAILED", proc.stdout, re.M)
     summary = re.findall(r"^test result: .*$", proc.stdout, re.M)
     assert proc.returncode == 0 and summary, f"failed: {failed} {summary}\n{proc.stdout[-6000:]}\n{proc.stderr[-3000:]}"
@@ -92,7 +93,9 @@ def test_rust_unit_tests_pass_under_wine(lane: WinePython, rust_tests_exe: Path)
 def test_corporate_root_is_only_in_the_windows_store(lane: WinePython, pki: PKI, corp_root_in_store: bytes) -> None:
     intermediate = ssl.PEM_cert_to_DER_cert(pki.corp_intermediate_pem.read_text())
     rogue = ssl.PEM_cert_to_DER_cert(pki.rogue_root_pem.read_text())
-    report = parse_json(lane.scenario("roots", sha256(corp_root_in_store), sha256(intermediate), sha256(rogue)), "roots")
+    report = parse_json(
+        lane.scenario("roots", sha256(corp_root_in_store), sha256(intermediate), sha256(rogue)), "roots"
+    )
     assert report["sources"] == {sha256(corp_root_in_store): ["os"], sha256(intermediate): None, sha256(rogue): None}
     assert report["counts"].get("os", 0) > 50 and report["counts"].get("certifi", 0) > 50, report["counts"]
 
@@ -341,7 +344,9 @@ def test_bundle_holds_the_corporate_root(lane: WinePython, corp_root_in_store: b
     data = target.read_bytes()
     assert pem.encode() in data and b"\r\n" not in data, data[:200]
     certifi_only = lane.run("-m", "corptls", "bundle", "--sources", "certifi")
-    assert certifi_only.returncode == 0 and pem not in certifi_only.stdout and "BEGIN CERTIFICATE" in certifi_only.stdout
+    assert (
+        certifi_only.returncode == 0 and pem not in certifi_only.stdout and "BEGIN CERTIFICATE" in certifi_only.stdout
+    )
 
 
 def test_lane_store_is_clean_of_other_roots(winstore: WindowsStore, pki: PKI, corp_root_in_store: bytes) -> None:

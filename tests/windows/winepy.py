@@ -76,12 +76,25 @@ def wine_env(env: Mapping[str, str | None] | None = None) -> dict[str, str]:
     return result
 
 
-def wine(argv: Sequence[str | os.PathLike[str]], *, env: Mapping[str, str | None] | None = None,
-         timeout: float = 120, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def wine(
+    argv: Sequence[str | os.PathLike[str]],
+    *,
+    env: Mapping[str, str | None] | None = None,
+    timeout: float = 120,
+    cwd: Path | None = None,
+) -> subprocess.CompletedProcess[str]:
     """`wine argv...` with the scrubbed environment, stdin from /dev/null, stdout/stderr captured."""
-    return subprocess.run(["wine", *map(os.fspath, argv)], env=wine_env(env), stdin=subprocess.DEVNULL,
-                          capture_output=True, text=True, encoding="utf-8", errors="replace",
-                          timeout=timeout, cwd=cwd or _empty_dir())
+    return subprocess.run(
+        ["wine", *map(os.fspath, argv)],
+        env=wine_env(env),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+        timeout=timeout,
+        cwd=cwd or _empty_dir(),
+    )
 
 
 def _empty_dir() -> str:
@@ -118,9 +131,14 @@ class WinePython:
         """A console script in Scripts\\ (e.g. corptls.exe)."""
         return self.home / "Scripts" / f"{name}.exe"
 
-    def run(self, *args: str | os.PathLike[str], exe: Path | None = None,
-            env: Mapping[str, str | None] | None = None, timeout: float = 120,
-            cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    def run(
+        self,
+        *args: str | os.PathLike[str],
+        exe: Path | None = None,
+        env: Mapping[str, str | None] | None = None,
+        timeout: float = 120,
+        cwd: Path | None = None,
+    ) -> subprocess.CompletedProcess[str]:
         """`python.exe args...` (or `exe args...`); Path arguments are passed as Windows paths."""
         argv = [windows_path(a) if isinstance(a, Path) else a for a in args]
         return wine([exe or self.exe, *argv], env=env, timeout=timeout, cwd=cwd)
@@ -129,8 +147,9 @@ class WinePython:
         """Run tests/windows/scenarios/<name>.py."""
         return self.run(SCENARIOS / f"{name}.py", *args, **kwargs)  # type: ignore[arg-type]
 
-    def probe(self, client: str, mode: str, *hosts: str, env: Mapping[str, str | None] | None = None,
-              timeout: float = 120) -> dict[str, str]:
+    def probe(
+        self, client: str, mode: str, *hosts: str, env: Mapping[str, str | None] | None = None, timeout: float = 120
+    ) -> dict[str, str]:
         """tests/support/probe.py CLIENT MODE HOST...: {host: "ok" | error chain}."""
         proc = self.run(PROBE, client, mode, *hosts, env=env, timeout=timeout)
         return parse_json(proc, f"probe {client} {mode}")
@@ -139,7 +158,9 @@ class WinePython:
 def parse_json(proc: subprocess.CompletedProcess[str], what: str) -> dict:  # type: ignore[type-arg]
     lines = proc.stdout.strip().splitlines()
     if proc.returncode != 0 or not lines:
-        raise AssertionError(f"{what}: rc={proc.returncode}\nstdout: {proc.stdout[-3000:]}\nstderr: {proc.stderr[-5000:]}")
+        raise AssertionError(
+            f"{what}: rc={proc.returncode}\nstdout: {proc.stdout[-3000:]}\nstderr: {proc.stderr[-5000:]}"
+        )
     try:
         return json.loads(lines[-1])  # type: ignore[no-any-return]
     except json.JSONDecodeError as exc:
@@ -155,8 +176,20 @@ def install_lane(wheel: Path) -> WinePython:
     LANE_PYTHON.parent.mkdir(parents=True, exist_ok=True)
     shutil.copytree(BASE_PYTHON, LANE_PYTHON, symlinks=True)
     lane = WinePython(LANE_PYTHON)
-    check(lane.run("-m", "pip", "install", "-q", "--no-index", "--no-deps", "--no-warn-script-location",
-                   Path(wheel), timeout=300), f"pip install {wheel.name}")
+    check(
+        lane.run(
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-index",
+            "--no-deps",
+            "--no-warn-script-location",
+            Path(wheel),
+            timeout=300,
+        ),
+        f"pip install {wheel.name}",
+    )
     return lane
 
 
@@ -183,7 +216,9 @@ class WindowsStore:
     def add(self, store: str, der: bytes) -> None:
         result = self._run("add", store, der.hex())
         if not result.get("visible"):
-            raise WineError(f"{store}: certificate {sha1_hex(der)} written but not seen by CertOpenSystemStore: {result}")
+            raise WineError(
+                f"{store}: certificate {sha1_hex(der)} written but not seen by CertOpenSystemStore: {result}"
+            )
 
     def remove(self, store: str, der: bytes) -> None:
         self._run("remove", store, sha1_hex(der))

@@ -13,7 +13,6 @@ from .._undo import Undo
 from . import ssl as ssl_patch
 
 
-
 def apply(connector: ModuleType, undo: Undo) -> None:
     make = getattr(connector, "_make_ssl_context", None)
     current = getattr(connector, "_SSL_CONTEXT_VERIFIED", None)

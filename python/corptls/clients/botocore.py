@@ -8,7 +8,6 @@ from .._undo import Undo
 from .certifi import where
 
 
-
 def apply(module: ModuleType, undo: Undo) -> None:
     if hasattr(module, "where"):
         undo.setattr(module, "where", where)

@@ -13,7 +13,6 @@ from .. import _bundle
 from .._undo import Undo
 
 
-
 def where() -> str:
     """The corptls bundle while injected (certifi's own file when it lives in memory only)."""
     path = _bundle.where()

@@ -12,7 +12,6 @@ from .. import _bundle
 from .._undo import Undo
 
 
-
 def apply(module: ModuleType, undo: Undo) -> None:
     path = _bundle.where()
     if path is None:

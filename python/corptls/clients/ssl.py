@@ -46,7 +46,6 @@ from .. import _bundle
 from .._log import debug
 from .._undo import Undo
 
-
 _widened: "weakref.WeakSet[ssl.SSLContext]" = weakref.WeakSet()
 # Contexts that loaded the default paths stock while patched: they asked for default trust.
 _defaulted: "weakref.WeakSet[ssl.SSLContext]" = weakref.WeakSet()
@@ -102,8 +101,7 @@ def apply(module: ModuleType, undo: Undo) -> None:
             stock_default_paths(self)
             _defaulted.add(self)
 
-    def load_verify_locations(self: ssl.SSLContext, cafile: Any = None, capath: Any = None,
-                              cadata: Any = None) -> None:
+    def load_verify_locations(self: ssl.SSLContext, cafile: Any = None, capath: Any = None, cadata: Any = None) -> None:
         asked = cafile is not None or capath is not None or cadata is not None
         bundle = _bundle.active()
         if cafile is not None and _bundle.is_handed_out(cafile):
@@ -116,8 +114,12 @@ def apply(module: ModuleType, undo: Undo) -> None:
             elif capath is not None and bundle.is_default_dir(capath):
                 load_bundle(self, bundle)
             elif asked:
-                debug("left a context's own CAs alone (cafile=%r, capath=%r%s): the program pinned them",
-                      cafile, capath, ", cadata" if cadata is not None else "")
+                debug(
+                    "left a context's own CAs alone (cafile=%r, capath=%r%s): the program pinned them",
+                    cafile,
+                    capath,
+                    ", cadata" if cadata is not None else "",
+                )
         if asked and cafile is None and capath is None and cadata is None:
             return None  # all of it came from memory (stock would refuse a call without arguments)
         return stock_load_locations(self, cafile, capath, cadata)
@@ -132,8 +134,11 @@ def apply(module: ModuleType, undo: Undo) -> None:
         bundle = _bundle.active()
         if bundle is None:
             return
-        if context in _defaulted or context not in born and bundle.holds_certifi_set(
-                context.get_ca_certs(binary_form=True)):
+        if (
+            context in _defaulted
+            or context not in born
+            and bundle.holds_certifi_set(context.get_ca_certs(binary_form=True))
+        ):
             load_bundle(context, bundle)
         else:
             debug("left a context stock at its first handshake: it holds CAs of its own choice, not default trust")
@@ -143,8 +148,9 @@ def apply(module: ModuleType, undo: Undo) -> None:
             upgrade(self)
         return stock_wrap_socket(self, sock, server_side, *args, **kwargs)
 
-    def wrap_bio(self: ssl.SSLContext, incoming: Any, outgoing: Any, server_side: bool = False,
-                 *args: Any, **kwargs: Any) -> Any:
+    def wrap_bio(
+        self: ssl.SSLContext, incoming: Any, outgoing: Any, server_side: bool = False, *args: Any, **kwargs: Any
+    ) -> Any:
         if not server_side:
             upgrade(self)
         return stock_wrap_bio(self, incoming, outgoing, server_side, *args, **kwargs)
@@ -153,12 +159,12 @@ def apply(module: ModuleType, undo: Undo) -> None:
         """Stock ``SSLContext._load_windows_store_certs``, less the certificates in ``held``."""
         certs = bytearray()
         try:
-            for cert, encoding, trust in module.enum_certificates(storename):  # type: ignore[attr-defined]
+            for cert, encoding, trust in module.enum_certificates(storename):
                 # CA certs are never PKCS#7 encoded; stock's test of the purpose, unchanged.
                 if encoding == "x509_asn" and (trust is True or purpose.oid in trust) and cert not in held:
                     certs.extend(cert)
         except PermissionError:
-            warnings.warn("unable to enumerate Windows certificate store")  # stock's own warning
+            warnings.warn("unable to enumerate Windows certificate store", stacklevel=2)  # stock's own warning
         if certs:
             context.load_verify_locations(cadata=certs)  # as stock does: through the context itself
 
@@ -184,7 +190,7 @@ def apply(module: ModuleType, undo: Undo) -> None:
                     load_store(self, storename, purpose, frozenset())
                 return None
             try:
-                disallowed = frozenset(cert for cert, _, _ in module.enum_certificates("Disallowed"))  # type: ignore[attr-defined]
+                disallowed = frozenset(cert for cert, _, _ in module.enum_certificates("Disallowed"))
             except PermissionError:
                 disallowed = frozenset()  # stock, too, only warns about a store it cannot read
             for storename in stores:

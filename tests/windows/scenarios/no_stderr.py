@@ -17,8 +17,9 @@ import traceback
 out, mode, host = sys.argv[1], sys.argv[2], sys.argv[3]
 if os.path.basename(sys.executable).lower() != "pythonw.exe":
     pythonw = os.path.join(os.path.dirname(sys.executable), "pythonw.exe")
-    code = subprocess.run([pythonw, __file__, *sys.argv[1:]], close_fds=True,
-                          creationflags=subprocess.DETACHED_PROCESS, timeout=120).returncode
+    code = subprocess.run(
+        [pythonw, __file__, *sys.argv[1:]], close_fds=True, creationflags=subprocess.DETACHED_PROCESS, timeout=120
+    ).returncode
     sys.exit(code)
 
 result = {"stdout_is_none": sys.stdout is None, "stderr_is_none": sys.stderr is None}

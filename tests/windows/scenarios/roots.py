@@ -1,6 +1,6 @@
 """Runs in the Windows CPython: which sources corptls found each given root in.
 
-    roots.py SHA256...  ->  {"sources": {sha256: [source, ...] | null}, "counts": {source: n}, "problems": [...]}
+roots.py SHA256...  ->  {"sources": {sha256: [source, ...] | null}, "counts": {source: n}, "problems": [...]}
 """
 
 import json
@@ -17,8 +17,12 @@ counts = {}
 for root in roots:
     for source in root.sources:
         counts[source] = counts.get(source, 0) + 1
-print(json.dumps({
-    "sources": {sha: by_sha.get(sha.lower()) for sha in sys.argv[1:]},
-    "counts": counts,
-    "problems": [str(w.message) for w in caught],
-}))
+print(
+    json.dumps(
+        {
+            "sources": {sha: by_sha.get(sha.lower()) for sha in sys.argv[1:]},
+            "counts": counts,
+            "problems": [str(w.message) for w in caught],
+        }
+    )
+)

@@ -1,6 +1,6 @@
 """Runs in the Windows CPython: the OS's verdict on a chain, through corptls.verify_chain.
 
-    verify.py HOSTNAME DER_HEX...     (leaf first)  ->  {"result": "ok"} | {"error": ..., "message": ...}
+verify.py HOSTNAME DER_HEX...     (leaf first)  ->  {"result": "ok"} | {"error": ..., "message": ...}
 """
 
 import json
