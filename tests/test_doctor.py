@@ -202,6 +202,22 @@ def silent_dns(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     dns.stop()
 
 
+def test_the_corptls_verdict_comes_from_the_bundle_not_from_injecting(
+    scenario: Scenario, stores: Stores, proxy_env: dict[str, str | None]
+) -> None:
+    """doctor judges with the bundle; it never injects into (or extracts from) its own process:
+    with inject() and extract() made to raise, the verdicts are the same."""
+    setup = (
+        "import corptls._api as api\n"
+        "def refused(*a, **k): raise AssertionError('doctor called inject() or extract()')\n"
+        "api.inject = api.extract = refused\n"
+    )
+    result = doctor(scenario, "https://api.corp.test", store=stores.corp, env=proxy_env, setup=setup)
+    assert result.rc == 0, result
+    verdicts = result.report["verdicts"]
+    assert verdicts["corptls"] is None and "unable to get local issuer certificate" in verdicts["certifi"], verdicts
+
+
 # ----------------------------------------------------------------------------------------------
 # Through the intercepting proxy
 

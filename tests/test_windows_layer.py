@@ -506,7 +506,7 @@ def test_one_atomic_write_helper() -> None:
 
 
 def test_doctor_splits_only_path_lists(tmp_path: Path) -> None:
-    from corptls import _doctor
+    from corptls import _policy
 
     odd = tmp_path / f"a{os.pathsep}b.pem"  # one file whose name holds the list separator
     odd.write_text("")
@@ -518,7 +518,7 @@ def test_doctor_splits_only_path_lists(tmp_path: Path) -> None:
         "CORPTLS_EXTRA_CA_CERTS": f"{present}{os.pathsep}{missing}",
         "SSL_CERT_DIR": f"{tmp_path}{os.pathsep}",
     }
-    findings = _doctor.settings_findings(env)
+    findings = _policy.settings_findings(env)
     assert [f["setting"].split("=")[0] for f in findings] == ["CORPTLS_EXTRA_CA_CERTS"], findings
     assert f"missing path ({missing})" in findings[0]["reason"]
 

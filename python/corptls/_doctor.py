@@ -10,12 +10,12 @@ No output holds a credential: proxy URLs are masked (``_masks``).
 
 from __future__ import annotations
 
+import argparse
 import base64
 import dataclasses
 import http.client
 import os
 import platform
-import re
 import ssl
 import threading
 import time
@@ -25,53 +25,16 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import corptls
 
-from . import _bundle, _exports, _masks, _native, _switch
+from . import _bundle, _masks, _native, _policy, _render, _switch
+from ._report import EnvironmentReport, Interception, SourceCount, UrlReport
 from ._warnings import say
 
-Finding = Dict[str, str]
 
-# Product names as interception roots spell them in their subject or issuer.
-PRODUCTS: Tuple[Tuple[str, str], ...] = (
-    ("zscaler", "Zscaler"),
-    ("netskope", "Netskope"),
-    ("palo alto", "Palo Alto Networks"),
-    ("paloalto", "Palo Alto Networks"),
-    ("fortinet", "Fortinet FortiGate"),
-    ("fortigate", "Fortinet FortiGate"),
-    ("cisco umbrella", "Cisco Umbrella"),
-    ("opendns", "Cisco Umbrella"),
-    ("blue coat", "Blue Coat / Symantec"),
-    ("bluecoat", "Blue Coat / Symantec"),
-    ("symantec", "Blue Coat / Symantec"),
-    ("sophos", "Sophos"),
-    ("forcepoint", "Forcepoint"),
-    ("websense", "Forcepoint"),
-    ("check point", "Check Point"),
-    ("checkpoint", "Check Point"),
-    ("mcafee", "McAfee / Skyhigh"),
-    ("skyhigh", "McAfee / Skyhigh"),
-    ("cloudflare", "Cloudflare Gateway"),
-    ("menlo", "Menlo Security"),
-    ("iboss", "iboss"),
-    ("barracuda", "Barracuda"),
-    ("watchguard", "WatchGuard"),
-    ("sonicwall", "SonicWall"),
-    ("kaspersky", "Kaspersky"),
-    ("eset", "ESET"),
-    ("avast", "Avast"),
-    ("bitdefender", "Bitdefender"),
-    ("mitmproxy", "mitmproxy"),
-    ("fiddler", "Fiddler"),
-    ("charles", "Charles Proxy"),
-)
-_OFF = ("0", "false", "no", "off")
-
-
-def environment() -> Dict[str, Any]:
+def environment() -> EnvironmentReport:
     """The report without a URL."""
     interpreter = dataclasses.asdict(corptls.status())  # before doctor's own collection below
     bundle = _bundle.current()
-    per_source: Dict[str, Dict[str, Any]] = {}
+    per_source: Dict[str, SourceCount] = {}
     for root in corptls.roots():
         for source in root.sources:  # type: ignore[attr-defined]
             per_source.setdefault(source, {"roots": 0, "problems": []})["roots"] += 1
@@ -87,124 +50,18 @@ def environment() -> Dict[str, Any]:
         },
         "autoload": _switch.status(False),
         "interpreter": interpreter,
-        "bundle": bundle and bundle.path,
+        "bundle": bundle.path if bundle else None,
         "sources": per_source,
         "settings": {
-            name: _masks.setting(name, os.environ[name]) for name in sorted(_tls_variables()) if name in os.environ
+            name: _masks.setting(name, os.environ[name])
+            for name in sorted(_policy.tls_variables())
+            if name in os.environ
         },
-        "findings": settings_findings(os.environ),
+        "findings": _policy.settings_findings(os.environ),
     }
 
 
-def _tls_variables() -> List[str]:
-    return (
-        [name for name, _ in _exports.PATH_VARIABLES]
-        + [name for name, _ in _exports.SWITCHES]
-        + [
-            "SSL_CERT_DIR",
-            "PYTHONHTTPSVERIFY",
-            "SSL_VERIFY",
-            "NODE_TLS_REJECT_UNAUTHORIZED",
-            "GIT_SSL_NO_VERIFY",
-            "PIP_TRUSTED_HOST",
-            "UV_INSECURE_HOST",
-            "UV_NATIVE_TLS",
-            "HTTPS_PROXY",
-            "https_proxy",
-            "HTTP_PROXY",
-            "http_proxy",
-            "ALL_PROXY",
-            "all_proxy",
-            "NO_PROXY",
-            "no_proxy",
-            "CORPTLS_EXTRA_CA_CERTS",
-            "CORPTLS_AUTOLOAD",
-            "CORPTLS_DISABLE",
-            "CORPTLS_CACHE_DIR",
-            "CORPTLS_X509_STRICT",
-        ]
-    )
-
-
-def settings_findings(env: "os._Environ[str] | Dict[str, str]") -> List[Finding]:
-    """Settings that weaken or break verification, each with the reason and the fix."""
-    found: List[Finding] = []
-
-    def flag(name: str, severity: str, reason: str, fix: str) -> None:
-        found.append({"setting": f"{name}={env[name]!r}", "severity": severity, "reason": reason, "fix": fix})
-
-    if "PYTHONHTTPSVERIFY" in env:
-        flag(
-            "PYTHONHTTPSVERIFY",
-            "weakens" if env["PYTHONHTTPSVERIFY"] == "0" else "note",
-            "upstream CPython 3 ignores it; the distribution builds that honour it turn verification OFF, "
-            "and requests, httpx, aiohttp and litellm never read it",
-            "unset PYTHONHTTPSVERIFY; trust the corporate root with corptls instead",
-        )
-    for name, effect in (
-        (
-            "SSL_CERT_FILE",
-            "OpenSSL then loads no default file (144 -> 0 roots), while httpx and "
-            "litellm treat it as unset and use certifi: it never selects the OS store",
-        ),
-        (
-            "CURL_CA_BUNDLE",
-            "requests ignores an empty value since 2.28 (older ones turned "
-            "verification off); httpx, openai, litellm and aiohttp never read it",
-        ),
-        ("REQUESTS_CA_BUNDLE", "requests treats it as unset"),
-    ):
-        if env.get(name) == "":
-            flag(name, "breaks", f"an empty value: {effect}", f"unset {name}")
-    if env.get("SSL_VERIFY", "").lower() in _OFF and "SSL_VERIFY" in env:
-        flag("SSL_VERIFY", "weakens", "litellm turns certificate verification off", "unset SSL_VERIFY")
-    if env.get("NODE_TLS_REJECT_UNAUTHORIZED") == "0":
-        flag(
-            "NODE_TLS_REJECT_UNAUTHORIZED",
-            "weakens",
-            "Node.js accepts any certificate",
-            "unset it; point NODE_EXTRA_CA_CERTS at the bundle (`corptls env`)",
-        )
-    if env.get("GIT_SSL_NO_VERIFY", "").lower() not in ("", *_OFF):
-        flag(
-            "GIT_SSL_NO_VERIFY",
-            "weakens",
-            "git accepts any certificate",
-            "unset it; point GIT_SSL_CAINFO at the bundle (`corptls env`)",
-        )
-    for name in ("PIP_TRUSTED_HOST", "UV_INSECURE_HOST"):
-        if env.get(name):
-            flag(
-                name,
-                "weakens",
-                "these hosts are contacted without certificate verification",
-                f"unset {name}; `corptls env` points pip and uv at the bundle",
-            )
-    lists = ("SSL_CERT_DIR", "CORPTLS_EXTRA_CA_CERTS")  # path lists, split at os.pathsep (";" on Windows)
-    for name in [n for n, _ in _exports.PATH_VARIABLES] + list(lists):
-        value = env.get(name) or ""
-        missing = [p for p in (value.split(os.pathsep) if name in lists else [value]) if p and not os.path.exists(p)]
-        if missing:
-            flag(
-                name,
-                "breaks",
-                f"points at a missing path ({', '.join(missing)}): tools that read it fail",
-                f"set {name} to an existing file (`corptls bundle -o FILE`) or unset it",
-            )
-    if env.get("CORPTLS_X509_STRICT") == "0":
-        flag(
-            "CORPTLS_X509_STRICT",
-            "weakens",
-            "the contexts corptls widens verify without Python 3.13+'s "
-            "VERIFY_X509_STRICT (chain, host name and expiry still verified)",
-            "unset it once the intermediate or leaf that breaks a strict rule is reissued (`corptls doctor URL` names it)",
-        )
-    if env.get("CORPTLS_DISABLE") == "1":
-        flag("CORPTLS_DISABLE", "note", "every corptls patch is off", "unset CORPTLS_DISABLE to use corptls")
-    return found
-
-
-def url_report(url: str, timeout: float) -> Dict[str, Any]:
+def url_report(url: str, timeout: float) -> UrlReport:
     """The report for one URL, within ``timeout`` seconds in all. Raises ValueError for a URL that
     is not https://host[:port]."""
     deadline = time.monotonic() + timeout
@@ -213,13 +70,13 @@ def url_report(url: str, timeout: float) -> Dict[str, Any]:
         return max(0.001, deadline - time.monotonic())
 
     host, port = _parse(url)
-    report: Dict[str, Any] = {"url": f"https://{host}:{port}/", "proxy": None}
+    report: UrlReport = {"url": f"https://{host}:{port}/", "proxy": None}
     try:
         proxy = _proxy_for(host)
     except OSError as exc:
         report["error"] = str(exc)
         return report
-    report["proxy"] = proxy and proxy["url"]
+    report["proxy"] = proxy["url"] if proxy else None
     try:
         via = (proxy["host"], proxy["port"]) if proxy else None
         chain = _native.capture_chain(host, port, via, proxy["auth"] if proxy else None, left())
@@ -243,7 +100,7 @@ def url_report(url: str, timeout: float) -> Dict[str, Any]:
     ]
     certifi_pem = _read(_bundle.certifi_file())
     certifi = _context(cadata=certifi_pem) if certifi_pem else None
-    injected = _corptls_context()  # made here: inject() and extract() are not for the threads below
+    widened = _corptls_context()
     report["verdicts"] = _by_deadline(
         deadline,
         timeout,
@@ -252,7 +109,9 @@ def url_report(url: str, timeout: float) -> Dict[str, Any]:
             if certifi
             else (lambda: "certifi is not installed"),
             "os": lambda: _os_verdict(chain, host),
-            "corptls": lambda: _handshake(host, port, proxy, injected, left()),
+            "corptls": (lambda: _handshake(host, port, proxy, widened, left()))
+            if widened
+            else (lambda: f"corptls has no bundle: {_bundle.state()[1]}"),
         },
     )
     report["trusted"] = report["verdicts"]["corptls"] is None
@@ -363,15 +222,18 @@ def _context(**locations: Any) -> ssl.SSLContext:
     return context
 
 
-def _corptls_context() -> ssl.SSLContext:
-    """A context exactly as clients get it after inject()."""
-    was = corptls.is_injected()
-    corptls.inject()
-    try:
-        return ssl.create_default_context()
-    finally:
-        if not was:
-            corptls.extract()
+def _corptls_context() -> Optional[ssl.SSLContext]:
+    """What clients verify with after inject(), made from the bundle (doctor never injects into or
+    extracts from the process it runs in): the stock default context's settings, every root of the
+    bundle (twins in place of their originals), and the strict opt-in if in force. None when
+    corptls has no bundle (it failed: clients then act stock)."""
+    bundle = _bundle.current()
+    if bundle is None:
+        return None
+    context = ssl.create_default_context(cadata=bundle.pem)  # cadata: no default paths loaded
+    if not _bundle.x509_strict():
+        context.verify_flags &= ~ssl.VERIFY_X509_STRICT
+    return context
 
 
 def _handshake(
@@ -412,12 +274,12 @@ def _anchor(chain: List[bytes], infos: List[Any]) -> Optional[Any]:
     return None
 
 
-def _interception(verdicts: Dict[str, Optional[str]], anchor: Optional[Any], infos: List[Any]) -> Dict[str, Any]:
+def _interception(verdicts: Dict[str, Optional[str]], anchor: Optional[Any], infos: List[Any]) -> Interception:
     roots: List[Any] = corptls.roots()
     certifi_ders = {r.sha256 for r in roots if "certifi" in r.sources}
     public = verdicts["certifi"] is None or (anchor is not None and anchor.sha256 in certifi_ders)
-    names = " ".join([i.issuer for i in infos] + ([anchor.subject] if anchor else [])).lower()
-    product = next((name for key, name in PRODUCTS if re.search(rf"\b{key}\b", names)), None)
+    names = " ".join([i.issuer for i in infos] + ([anchor.subject] if anchor else []))
+    product = _policy.product(names)
     if public:
         return {"detected": False}
     root = anchor.subject if anchor else infos[-1].issuer
@@ -456,60 +318,46 @@ def run(url: Optional[str], as_json: bool, timeout: float) -> int:
     """Print the report; 0 only when nothing is wrong (with a URL: when corptls would verify it)."""
     import json
 
+    report: object
     try:
-        report = _masks.report(url_report(url, timeout) if url else environment())
+        if url:
+            checked: UrlReport = _masks.report(url_report(url, timeout))
+            status, lines, report = (0 if checked.get("trusted") else 1), _render.url_text(checked), checked
+        else:
+            here: EnvironmentReport = _masks.report(environment())
+            status = 1 if any(f["severity"] != "note" for f in here["findings"]) else 0
+            lines, report = _render.environment_text(here), here
     except ValueError as exc:
         say(_masks.masked(f"corptls doctor: {exc}"))
         return 2
-    if url:
-        status = 0 if report.get("trusted") else 1
-    else:
-        status = 1 if any(f["severity"] != "note" for f in report["findings"]) else 0
-    print(json.dumps(report, indent=2) if as_json else "\n".join(_text(report)))
+    print(json.dumps(report, indent=2) if as_json else "\n".join(lines))
     return status
 
 
-def _interpreter_line(status: Dict[str, Any]) -> str:
-    """``corptls.status()`` of the interpreter running doctor, in one line."""
-    how = "injected" + (" by autoload" if status["autoloaded"] else "") if status["injected"] else "not injected"
-    failed = f"; failed: {status['reason']}" if status["state"] == "failed" else ""
-    return (
-        f"this interpreter: corptls {how}; patches: {', '.join(status['patches']) or 'none'}; "
-        f"bundle in use: {status['bundle'] or 'none'}{failed}"
+#: The longest --timeout: beyond it a number is a typo, and socket and time APIs overflow.
+MAX_TIMEOUT = 3600.0
+
+
+def add_parser(commands: "argparse._SubParsersAction[Any]") -> None:
+    """``corptls doctor [URL] [--json] [--timeout S]``."""
+    doctor = commands.add_parser("doctor", help="diagnose TLS here, or the connection to one URL")
+    doctor.add_argument("url", nargs="?", help="https://host[:port]: capture and judge the chain presented")
+    doctor.add_argument("--json", action="store_true", help="machine-readable output")
+    doctor.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=10.0,
+        help=f"seconds for the whole check, at most {MAX_TIMEOUT:g} (default 10)",
     )
+    doctor.set_defaults(run=lambda a: run(a.url, a.json, a.timeout))
 
 
-def _text(report: Dict[str, Any]) -> List[str]:
-    if "url" not in report:
-        v = report["versions"]
-        lines = [
-            f"corptls {v['corptls']}, Python {v['python']}, {v['openssl']}, {v['platform']}",
-            *[f"autoload: {line}" for line in report["autoload"]],
-            _interpreter_line(report["interpreter"]),
-            f"bundle: {report['bundle'] or 'in memory only'}",
-            "roots per source:",
-        ]
-        for source, entry in report["sources"].items():
-            lines.append(f"  {entry['roots']:4d}  {source}")
-            lines.extend(f"        problem: {p}" for p in entry["problems"])
-        lines.append("TLS settings:" if report["settings"] else "TLS settings: none set")
-        lines.extend(f"  {name}={value}" for name, value in report["settings"].items())
-    else:
-        lines = [f"{report['url']}" + (f" via proxy {report['proxy']}" if report["proxy"] else " (no proxy)")]
-        if "error" in report:
-            return lines + [f"error: {report['error']}"]
-        for n, cert in enumerate(report["chain"]):
-            lines += [
-                f"  [{n}] {cert['subject']}",
-                f"      issuer {cert['issuer']}",
-                f"      valid {cert['not_before']} .. {cert['not_after']}  sha256 {cert['sha256']}",
-            ]
-        for name, verdict in report["verdicts"].items():
-            lines.append(f"  trusted by {name:8s} {'yes' if verdict is None else 'NO: ' + verdict}")
-        seen = report["interception"]
-        if seen["detected"]:
-            lines.append(f"TLS interception{' by ' + seen['product'] if seen['product'] else ''}: {seen['advice']}")
-        lines.extend(f"warning: {s}" for s in report["strict"])
-    for f in report.get("findings", []):
-        lines.append(f"{f['severity']}: {f['setting']}: {f['reason']}. Fix: {f['fix']}")
-    return lines
+def _seconds(text: str) -> float:
+    """``--timeout``: seconds, more than 0 and at most MAX_TIMEOUT (NaN, inf and garbage refused)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 < value <= MAX_TIMEOUT:  # NaN fails too
+        raise argparse.ArgumentTypeError(f"{text!r} seconds: give more than 0 and at most {MAX_TIMEOUT:g}")
+    return value

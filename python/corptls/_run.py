@@ -14,15 +14,31 @@ earlier is never a source (it carries the mark), so a stale ``corptls env`` is s
 
 from __future__ import annotations
 
+import argparse
 import os
 import shutil
 import signal
 import subprocess
 import sys
-from typing import Dict, List, Mapping, Optional
+from typing import Any, Dict, List, Mapping, Optional
 
 from . import _bundle, _exports, _warnings
 from ._warnings import say
+
+
+def add_parser(commands: "argparse._SubParsersAction[Any]") -> None:
+    """``corptls run [--] CMD [ARGS...]``."""
+    parser = commands.add_parser(
+        "run",
+        help="run a command that trusts the OS store: curl, Node.js, git, Python without corptls, ...",
+        description="Run CMD with the variables of `corptls env` (the bundle file: OS roots and certifi's) and "
+        "CORPTLS_AUTOLOAD=1. Its exit status, signals, stdin and stdout are CMD's own; corptls "
+        "prints nothing unless something is wrong. A CA file that the environment names already "
+        "(REQUESTS_CA_BUNDLE, ...) is merged into the bundle.",
+    )
+    parser.add_argument("command", nargs=argparse.REMAINDER, metavar="[--] CMD [ARGS...]")
+    parser.set_defaults(run=lambda a: run(a.command))
+
 
 #: Exit codes of corptls's own failures, as GNU env and POSIX shells use them.
 FAILED, NOT_EXECUTABLE, NOT_FOUND = 125, 126, 127

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import site
 import sysconfig
+from typing import Any
 
 from ._autoload import PTH_NAME, START_NAME, START_TEXT, hook_line, pth_text
 from ._files import write_atomically
@@ -84,3 +86,27 @@ def _without_block(text: str) -> str:
         return text
     end = text.find(END, start)
     return text[:start] + (text[end + len(END) :] if end >= 0 else "")
+
+
+def add_parser(commands: "argparse._SubParsersAction[Any]") -> None:
+    """``corptls autoload enable|disable|status``."""
+    autoload = commands.add_parser("autoload", help="switch corptls on at every interpreter start")
+    autoload.add_argument("action", choices=["enable", "disable", "status"])
+    autoload.add_argument("--user", action="store_true", help="the user site instead of this environment")
+    autoload.add_argument(
+        "--sitecustomize", action="store_true", help="use a marked block in sitecustomize.py instead of the .pth hook"
+    )
+    autoload.set_defaults(run=_command)
+
+
+def _command(args: argparse.Namespace) -> int:
+    if args.action == "status":
+        from . import _api
+
+        for line in status(args.user):
+            print(line)
+        print(f"this process: corptls {'injected' if _api.is_injected() else 'not injected'}")
+        return 0
+    switch = enable if args.action == "enable" else disable
+    print(switch(args.user, args.sitecustomize))
+    return 0
