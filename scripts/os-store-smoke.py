@@ -46,26 +46,12 @@ import tempfile
 import threading
 from pathlib import Path
 
+from corptls._policy import tls_variables
+
 BODY = "corptls-os-store-smoke-ok"
 STORES = ("auto", "none", "linux", "macos-admin", "windows-machine", "windows-policy")
-TLS_VARIABLES = (
-    "SSL_CERT_FILE",
-    "SSL_CERT_DIR",
-    "REQUESTS_CA_BUNDLE",
-    "CURL_CA_BUNDLE",
-    "HTTPS_PROXY",
-    "https_proxy",
-    "HTTP_PROXY",
-    "http_proxy",
-    "ALL_PROXY",
-    "all_proxy",
-    "PYTHONHTTPSVERIFY",
-    "SSL_VERIFY",
-    "CORPTLS_AUTOLOAD",
-    "CORPTLS_DISABLE",
-    "CORPTLS_EXTRA_CA_CERTS",
-    "CORPTLS_CACHE_DIR",
-)
+# Every variable that steers TLS, as corptls doctor knows them (its policy table): all scrubbed.
+TLS_VARIABLES = tuple(tls_variables())
 CLIENTS = ("urllib", "requests", "httpx")
 
 # One probe: fetch URL with CLIENT, print one JSON line {"outcome": ok|cert|error, "detail": ...}.
