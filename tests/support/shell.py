@@ -7,9 +7,7 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-import pytest
-
-from .store import NAMESPACE_FAILURE, StoreLayout, namespace_command, scrubbed_env
+from .store import StoreLayout, run_command
 
 
 def in_store(
@@ -18,14 +16,9 @@ def in_store(
     """`bash -c script` in the store namespace with the scrubbed env; $PY is this interpreter."""
     cache = tmp_path / "cache"
     cache.mkdir(exist_ok=True)
-    run_env = scrubbed_env({"PY": sys.executable, **(env or {})}, cache)
-    run_env["CORPTLS_STORE_COPY"] = str(store.path)
-    proc = subprocess.run(
-        namespace_command(store, ["bash", "-c", script]), env=run_env, capture_output=True, text=True, timeout=timeout
+    return run_command(
+        ["bash", "-c", script], store=store, env={"PY": sys.executable, **(env or {})}, cache_dir=cache, timeout=timeout
     )
-    if proc.returncode == NAMESPACE_FAILURE or proc.stderr.startswith("unshare:"):
-        pytest.fail(f"store namespace unavailable: rc={proc.returncode} {proc.stderr.strip()!r}", pytrace=False)
-    return proc
 
 
 def sections(proc: subprocess.CompletedProcess[str]) -> dict[str, str]:

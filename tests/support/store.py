@@ -94,6 +94,44 @@ def namespace_command(store: StoreLayout, argv: Sequence[str]) -> list[str]:
     return ["unshare", "-m", "--propagation", "private", "sh", "-c", _WRAPPER, "sh", *argv]
 
 
+def run_command(
+    argv: Sequence[str | os.PathLike[str]],
+    *,
+    store: StoreLayout | None = None,
+    env: Mapping[str, str | None] | None = None,
+    setup: str = "",
+    timeout: float = 60,
+    cache_dir: Path | None = None,
+    cwd: Path | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """The one runner of the suite's Linux side: `argv` with the scrubbed environment, optionally
+    inside `store`'s namespace. `setup` is shell run inside the namespace (after the store is
+    mounted) before `argv`, e.g. to mount something read-only; it must fail with exit code 97.
+
+    Raises StoreNamespaceError if the namespace could not be set up: that is a broken test
+    environment, never a reason to skip.
+    """
+    command = [os.fspath(a) for a in argv]
+    run_env = scrubbed_env(env, cache_dir or Path(tempfile.mkdtemp(prefix="corptls-cache-")))
+    if setup:
+        if store is None:
+            raise ValueError("setup needs a store namespace")
+        command = ["sh", "-c", f'{setup}\nexec "$@"', "sh", *command]
+    if store is not None:
+        command = namespace_command(store, command)
+        run_env["CORPTLS_STORE_COPY"] = str(store.path)
+    try:
+        proc = subprocess.run(command, env=run_env, capture_output=True, text=True, timeout=timeout, cwd=cwd)
+    except FileNotFoundError as exc:  # no `unshare` binary
+        raise StoreNamespaceError(f"cannot run {command[0]!r}: {exc}") from exc
+    if store is not None and (proc.returncode == NAMESPACE_FAILURE or proc.stderr.startswith("unshare:")):
+        raise StoreNamespaceError(
+            "could not bind-mount the test store over /etc/ssl/certs in a private mount namespace "
+            f"(needs root, util-linux unshare and mount): rc={proc.returncode} stderr={proc.stderr.strip()[-2000:]!r}"
+        )
+    return proc
+
+
 def run_scenario(
     code: str,
     *,
@@ -102,27 +140,8 @@ def run_scenario(
     timeout: float = 60,
     cache_dir: Path | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Run `python -c code` (the interpreter running pytest) with a scrubbed env, optionally in `store`.
-
-    Raises StoreNamespaceError if the namespace could not be set up: that is a broken test
-    environment, never a reason to skip.
-    """
-    cache_dir = cache_dir or Path(tempfile.mkdtemp(prefix="corptls-cache-"))
-    argv = [sys.executable, "-c", code]
-    run_env = scrubbed_env(env, cache_dir)
-    if store is not None:
-        argv = namespace_command(store, argv)
-        run_env["CORPTLS_STORE_COPY"] = str(store.path)
-    try:
-        proc = subprocess.run(argv, env=run_env, capture_output=True, text=True, timeout=timeout)
-    except FileNotFoundError as exc:  # no `unshare` binary
-        raise StoreNamespaceError(f"cannot run {argv[0]!r}: {exc}") from exc
-    if store is not None and (proc.returncode == NAMESPACE_FAILURE or proc.stderr.startswith("unshare:")):
-        raise StoreNamespaceError(
-            "could not bind-mount the test store over /etc/ssl/certs in a private mount namespace "
-            f"(needs root, util-linux unshare and mount): rc={proc.returncode} stderr={proc.stderr.strip()!r}"
-        )
-    return proc
+    """Run `python -c code` (the interpreter running pytest) with `run_command`."""
+    return run_command([sys.executable, "-c", code], store=store, env=env, timeout=timeout, cache_dir=cache_dir)
 
 
 def check_namespace_support(store: StoreLayout) -> None:

@@ -24,7 +24,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .store import NAMESPACE_FAILURE, StoreLayout, StoreNamespaceError, namespace_command, scrubbed_env
+from .store import StoreLayout, run_command
 
 ROOT = Path(__file__).resolve().parents[2]
 CLIENTS_PTH = "zz-clients.pth"
@@ -139,25 +139,8 @@ def run(
     timeout: float = 120,
     cwd: Path | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Run `argv` with the scrubbed scenario environment, optionally inside `store`'s namespace.
-
-    `setup` is shell run inside the namespace (after the store is mounted) before `argv`,
-    e.g. to mount something read-only; it must fail with exit code 97 (NAMESPACE_FAILURE).
-    """
-    command = [os.fspath(a) for a in argv]
-    run_env = scrubbed_env(env, cache_dir)
-    if setup:
-        if store is None:
-            raise ValueError("setup needs a store namespace")
-        command = ["sh", "-c", f'{setup}\nexec "$@"', "sh", *command]
-    if store is not None:
-        command = namespace_command(store, command)
-        run_env["CORPTLS_STORE_COPY"] = str(store.path)
-    proc = subprocess.run(
-        command, env=run_env, capture_output=True, text=True, timeout=timeout, cwd=cwd or _empty_dir()
+    """`store.run_command`, from an empty directory unless `cwd` (so a venv's interpreter never
+    picks up the work tree's package)."""
+    return run_command(
+        argv, cache_dir=cache_dir, store=store, env=env, setup=setup, timeout=timeout, cwd=cwd or Path(_empty_dir())
     )
-    if store is not None and (proc.returncode == NAMESPACE_FAILURE or proc.stderr.startswith("unshare:")):
-        raise StoreNamespaceError(
-            f"namespace set-up failed: rc={proc.returncode} stderr={proc.stderr.strip()[-2000:]!r}"
-        )
-    return proc
