@@ -135,6 +135,7 @@ mod tests {
     /// (as `c_rehash` computed it): Debian's /etc/ssl/certs, so Linux only.
     #[cfg(all(unix, not(target_os = "macos")))]
     #[test]
+    #[ignore = "needs a c_rehash'ed /etc/ssl/certs (Debian's): scripts/test runs it (--include-ignored)"]
     fn matches_openssl_on_the_system_store() {
         let mut checked = 0;
         for entry in std::fs::read_dir("/etc/ssl/certs").expect("the system store") {

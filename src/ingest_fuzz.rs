@@ -709,7 +709,8 @@ fn odd_corpus_facts() {
     assert_eq!(far.not_after, 253_402_300_799); // 9999-12-31T23:59:59Z
 }
 
-/// Against the `openssl` CLI (Unix only: the Rust tests also run under Wine).
+/// Against the `openssl` CLI: ignored by a plain `cargo test`, run by scripts/test (Unix only: the
+/// Rust tests also run under Wine).
 #[cfg(unix)]
 mod openssl {
     use super::*;
@@ -724,6 +725,7 @@ mod openssl {
     }
 
     #[test]
+    #[ignore = "needs the openssl CLI: scripts/test runs it (--include-ignored)"]
     fn odd_corpus_hashes_equal_openssls() {
         let tmp = Scratch::new("odd-hash");
         for (name, pem) in ODD {
@@ -808,6 +810,7 @@ mod openssl {
 
     /// Values kept as they are, with OpenSSL's own re-encoding: a BIT STRING's unused bits cleared.
     #[test]
+    #[ignore = "needs the openssl CLI: scripts/test runs it (--include-ignored)"]
     fn kept_values_hash_as_openssls() {
         let values: [&[u8]; 6] = [
             b"\x03\x03\x07\xff\xff", // 7 unused bits, set
@@ -832,6 +835,7 @@ mod openssl {
     /// Generated odd names and mutated real certificates, each judged by OpenSSL itself: where it
     /// files a certificate, our hash is its hash; where it cannot read one, we take no anchor from it.
     #[test]
+    #[ignore = "needs the openssl CLI: scripts/test runs it (--include-ignored)"]
     fn generated_names_and_mutants_agree_with_openssl() {
         let cases: usize = std::env::var("CORPTLS_FUZZ_OPENSSL_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(600);
         let mut runner = TestRunner::new(config(1));
