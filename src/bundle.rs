@@ -126,7 +126,7 @@ fn env_paths(name: &str, value: Option<&OsStr>, list: bool, problems: &mut Vec<P
         None => Vec::new(),
         Some(v) if v.is_empty() => {
             problems.push(Problem {
-                source: name.to_owned(),
+                source: name.into(),
                 message: format!(
                     "{name} is set but empty: ignored (an empty value does not select the OS store). Fix: unset {name}"
                 ),
@@ -220,7 +220,7 @@ mod tests {
         assert_eq!(c.roots[0].der, der_of(CA_PEM));
         assert_eq!(c.problems.len(), 1, "{:?}", c.problems);
         let p = &c.problems[0];
-        assert_eq!(p.source, format!("os: {}", path.display()));
+        assert_eq!(p.source.to_string(), format!("os: {}", path.display()));
         assert!(p.message.contains("not a CA"), "{}", p.message);
         assert!(p.message.contains("leaf.corptls.test"), "{}", p.message);
         assert!(p.message.contains(&hex(&sha256(&der_of(LEAF_PEM)))), "{}", p.message);
@@ -303,14 +303,14 @@ mod tests {
 
         // Empty SSL_CERT_FILE: reported, ignored, the OS store still read.
         let c = collect(&Request { ssl_cert_file: empty(), ..Request::default() });
-        let p = c.problems.iter().find(|p| p.source == "SSL_CERT_FILE").expect("a problem for SSL_CERT_FILE");
+        let p = c.problems.iter().find(|p| p.source.label == "SSL_CERT_FILE").expect("a problem for SSL_CERT_FILE");
         assert!(p.message.contains("empty"), "{}", p.message);
         assert!(c.roots.iter().any(|r| r.sources.iter().any(|s| s == "os")));
 
         // SSL_CERT_FILE set: the OS store is read as well.
         let ca2 = tmp.write("ca2.pem", &[CA2_PEM]);
         let c = collect(&Request { ssl_cert_file: Some(ca2.into()), ..Request::default() });
-        assert!(c.problems.iter().all(|p| p.source != "SSL_CERT_FILE"), "{:?}", c.problems);
+        assert!(c.problems.iter().all(|p| p.source.label != "SSL_CERT_FILE"), "{:?}", c.problems);
         assert_eq!(root(&c, CA2_DER).unwrap().sources, ["SSL_CERT_FILE"]);
         assert!(c.roots.len() > os_count);
 
@@ -328,18 +328,19 @@ mod tests {
             ..Request::default()
         });
         assert_eq!(root(&c, &der_of(CA_PEM)).unwrap().sources, ["CORPTLS_EXTRA_CA_CERTS", "extra"]);
-        let sources: Vec<&str> = c.problems.iter().map(|p| p.source.as_str()).collect();
-        assert!(sources.contains(&format!("CORPTLS_EXTRA_CA_CERTS: {}", missing.display()).as_str()), "{sources:?}");
-        assert!(
-            sources.contains(&format!("SSL_CERT_DIR: {}", garbage_dir.join("bad.pem").display()).as_str()),
-            "{sources:?}"
-        );
+        let sources: Vec<String> = c.problems.iter().map(|p| p.source.to_string()).collect();
+        assert!(sources.contains(&format!("CORPTLS_EXTRA_CA_CERTS: {}", missing.display())), "{sources:?}");
+        assert!(sources.contains(&format!("SSL_CERT_DIR: {}", garbage_dir.join("bad.pem").display())), "{sources:?}");
         assert_eq!(c.problems.len(), os_problems + 2, "{:?}", c.problems);
 
         // Empty SSL_CERT_DIR / CORPTLS_EXTRA_CA_CERTS are reported too.
         let c = collect(&Request { ssl_cert_dir: empty(), extra_ca_certs: empty(), ..Request::default() });
         for name in ["SSL_CERT_DIR", "CORPTLS_EXTRA_CA_CERTS"] {
-            assert!(c.problems.iter().any(|p| p.source == name && p.message.contains("empty")), "{:?}", c.problems);
+            assert!(
+                c.problems.iter().any(|p| p.source.label == name && p.message.contains("empty")),
+                "{:?}",
+                c.problems
+            );
         }
     }
 

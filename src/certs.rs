@@ -2,6 +2,7 @@
 //! and attributed to the file it came from.
 
 use std::collections::HashSet;
+use std::fmt;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -19,10 +20,39 @@ use crate::safe_read;
 pub const BUNDLE_MARK: &str =
     "# corptls bundle: a snapshot of the roots corptls trusts (OS store, certifi, extra CAs); never read back as a source";
 
+/// Where a certificate or a problem came from: a label ("os", "certifi", "SSL_CERT_FILE", ...)
+/// and, when there is one, the file or directory.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Source {
+    pub label: String,
+    pub path: Option<PathBuf>,
+}
+
+impl Source {
+    pub fn file(label: &str, path: &Path) -> Self {
+        Source { label: label.to_owned(), path: Some(path.to_path_buf()) }
+    }
+}
+
+impl From<&str> for Source {
+    fn from(label: &str) -> Self {
+        Source { label: label.to_owned(), path: None }
+    }
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.path {
+            Some(path) => write!(f, "{}: {}", self.label, path.display()),
+            None => f.write_str(&self.label),
+        }
+    }
+}
+
 /// One problem with one source: never fatal, always reported.
 #[derive(Clone, Debug)]
 pub struct Problem {
-    pub source: String,
+    pub source: Source,
     pub message: String,
 }
 
@@ -30,12 +60,12 @@ pub struct Problem {
 /// file it came from, and what went wrong.
 #[derive(Default)]
 pub struct Found {
-    pub certs: Vec<(Vec<u8>, String)>,
+    pub certs: Vec<(Vec<u8>, Source)>,
     pub problems: Vec<Problem>,
 }
 
 impl Found {
-    pub fn problem(&mut self, source: impl Into<String>, message: impl Into<String>) {
+    pub fn problem(&mut self, source: impl Into<Source>, message: impl Into<String>) {
         self.problems.push(Problem { source: source.into(), message: message.into() });
     }
 
@@ -49,7 +79,7 @@ impl Found {
 /// Reads a PEM (or single DER) file, or every file of a directory.
 pub fn read_path(label: &str, path: &Path) -> Found {
     let mut found = Found::default();
-    let source = format!("{label}: {}", path.display());
+    let source = Source::file(label, path);
     match fs::metadata(path) {
         Err(err) => found.problem(source, format!("cannot read: {err}")),
         Ok(meta) if meta.is_dir() => read_dir(label, path, &mut found),
@@ -61,7 +91,7 @@ pub fn read_path(label: &str, path: &Path) -> Found {
 fn read_dir(label: &str, dir: &Path, found: &mut Found) {
     let entries = match fs::read_dir(dir) {
         Ok(entries) => entries,
-        Err(err) => return found.problem(format!("{label}: {}", dir.display()), format!("cannot list: {err}")),
+        Err(err) => return found.problem(Source::file(label, dir), format!("cannot list: {err}")),
     };
     // Hashed directories hold several names for one file: read each file once, under its
     // descriptive name (hash links such as `5ad8a5d6.0` sort last), which a person can act on.
@@ -69,7 +99,7 @@ fn read_dir(label: &str, dir: &Path, found: &mut Found) {
     paths.sort_by_key(|p| (is_hash_link(p), p.clone()));
     let mut seen = HashSet::new();
     for path in paths {
-        let source = format!("{label}: {}", path.display());
+        let source = Source::file(label, &path);
         match fs::metadata(&path) {
             Err(err) if err.kind() == io::ErrorKind::NotFound => {} // a dangling link: not a certificate
             Err(err) => found.problem(source, format!("cannot read: {err}")),
@@ -98,21 +128,21 @@ fn file_id(_meta: &fs::Metadata, path: &Path) -> (u64, u64, PathBuf) {
 
 /// `in_dir`: a file found in a directory, which may hold other things (a Makefile, a README):
 /// no certificate there is not a problem. A file named on its own must hold one.
-fn read_file(source: &str, path: &Path, in_dir: bool, found: &mut Found) {
+fn read_file(source: &Source, path: &Path, in_dir: bool, found: &mut Found) {
     let bytes = match safe_read::read(path) {
         Ok(bytes) => bytes,
-        Err(err) => return found.problem(source, format!("cannot read: {err}")),
+        Err(err) => return found.problem(source.clone(), format!("cannot read: {err}")),
     };
     if bytes.starts_with(BUNDLE_MARK.as_bytes()) {
         return;
     }
     let (certs, errors) = parse(&bytes);
     if certs.is_empty() && errors.is_empty() && !in_dir && !bytes.windows(11).any(|w| w == b"-----BEGIN ") {
-        found.problem(source, "no certificate found (neither PEM nor DER)");
+        found.problem(source.clone(), "no certificate found (neither PEM nor DER)");
     }
-    found.certs.extend(certs.into_iter().map(|der| (der, source.to_owned())));
+    found.certs.extend(certs.into_iter().map(|der| (der, source.clone())));
     for err in errors {
-        found.problem(source, err);
+        found.problem(source.clone(), err);
     }
 }
 
@@ -225,8 +255,7 @@ pub(crate) mod tests {
         let found = read_path("extra", &path);
         assert!(found.problems.is_empty(), "{:?}", found.problems);
         assert_eq!(ders(&found), sorted(vec![der_of(CA_PEM), der_of(CA2_PEM)]));
-        let source = format!("extra: {}", path.display());
-        assert!(found.certs.iter().all(|(_, s)| *s == source), "{:?}", found.certs);
+        assert!(found.certs.iter().all(|(_, s)| *s == Source::file("extra", &path)), "{:?}", found.certs);
     }
 
     #[test]
@@ -236,7 +265,7 @@ pub(crate) mod tests {
         let found = read_path("os", &path);
         assert_eq!(ders(&found), sorted(vec![der_of(CA_PEM), der_of(CA2_PEM)]));
         assert_eq!(found.problems.len(), 1, "{:?}", found.problems);
-        assert_eq!(found.problems[0].source, format!("os: {}", path.display()));
+        assert_eq!(found.problems[0].source.to_string(), format!("os: {}", path.display()));
         assert!(!found.problems[0].message.is_empty());
     }
 
@@ -247,7 +276,7 @@ pub(crate) mod tests {
         let found = read_path("extra", &path);
         assert!(found.certs.is_empty());
         assert_eq!(found.problems.len(), 1, "{:?}", found.problems);
-        assert_eq!(found.problems[0].source, format!("extra: {}", path.display()));
+        assert_eq!(found.problems[0].source.to_string(), format!("extra: {}", path.display()));
     }
 
     #[test]
@@ -257,7 +286,7 @@ pub(crate) mod tests {
         let found = read_path("extra", &path);
         assert!(found.problems.is_empty(), "{:?}", found.problems);
         assert_eq!(ders(&found), vec![CA2_DER.to_vec()]);
-        assert_eq!(found.certs[0].1, format!("extra: {}", path.display()));
+        assert_eq!(found.certs[0].1, Source::file("extra", &path));
     }
 
     #[test]
@@ -267,7 +296,7 @@ pub(crate) mod tests {
         let found = read_path("extra", &path);
         assert!(found.certs.is_empty());
         assert_eq!(found.problems.len(), 1);
-        assert_eq!(found.problems[0].source, format!("extra: {}", path.display()));
+        assert_eq!(found.problems[0].source.to_string(), format!("extra: {}", path.display()));
         assert!(found.problems[0].message.contains("no certificate found"), "{:?}", found.problems);
     }
 
@@ -278,7 +307,7 @@ pub(crate) mod tests {
         let found = read_path("CORPTLS_EXTRA_CA_CERTS", &path);
         assert!(found.certs.is_empty());
         assert_eq!(found.problems.len(), 1);
-        assert_eq!(found.problems[0].source, format!("CORPTLS_EXTRA_CA_CERTS: {}", path.display()));
+        assert_eq!(found.problems[0].source.to_string(), format!("CORPTLS_EXTRA_CA_CERTS: {}", path.display()));
         assert!(found.problems[0].message.starts_with("cannot read"), "{:?}", found.problems);
     }
 
@@ -301,7 +330,7 @@ pub(crate) mod tests {
         assert!(found.problems.is_empty(), "{:?}", found.problems);
         assert_eq!(found.certs.len(), 2, "{:?}", found.certs.iter().map(|c| &c.1).collect::<Vec<_>>());
         assert_eq!(ders(&found), sorted(vec![der_of(CA_PEM), der_of(CA2_PEM)]));
-        assert!(found.certs.iter().all(|(_, s)| s.starts_with(&format!("os: {}/", store.display()))));
+        assert!(found.certs.iter().all(|(_, s)| s.to_string().starts_with(&format!("os: {}/", store.display()))));
     }
 
     /// A FIFO or a device, named on its own or planted in a store at a hash name, is reported
@@ -319,10 +348,10 @@ pub(crate) mod tests {
         symlink("/dev/zero", store.join("0a1b2c3d.0")).unwrap();
         let found = read_path("os", &store);
         assert_eq!(ders(&found), vec![der_of(CA_PEM)]);
-        let mut sources: Vec<&str> = found.problems.iter().map(|p| p.source.as_str()).collect();
+        let mut sources: Vec<String> = found.problems.iter().map(|p| p.source.to_string()).collect();
         sources.sort();
         let expected = [format!("os: {}", store.join("0a1b2c3d.0").display()), format!("os: {}", fifo.display())];
-        assert_eq!(sources, expected.iter().map(String::as_str).collect::<Vec<_>>(), "{:?}", found.problems);
+        assert_eq!(sources, expected, "{:?}", found.problems);
         assert!(found.problems.iter().all(|p| p.message.contains("not a regular file")), "{:?}", found.problems);
         for path in [fifo.as_path(), Path::new("/dev/zero")] {
             let found = read_path("SSL_CERT_FILE", path);
@@ -339,6 +368,6 @@ pub(crate) mod tests {
         let found = read_path("os", &tmp.0);
         assert_eq!(ders(&found), vec![der_of(CA_PEM)]);
         assert_eq!(found.problems.len(), 1, "{:?}", found.problems);
-        assert_eq!(found.problems[0].source, format!("os: {}", bad.display()));
+        assert_eq!(found.problems[0].source.to_string(), format!("os: {}", bad.display()));
     }
 }

@@ -575,13 +575,13 @@ proptest! {
         for (i, bytes) in files.iter().enumerate() {
             let path = tmp.write(&format!("f{i}.pem"), &[bytes]);
             let found = read_path("extra", &path);
-            let source = format!("extra: {}", path.display());
+            let source = crate::certs::Source::file("extra", &path);
             prop_assert!(found.problems.iter().all(|p| p.source == source), "{:?}", found.problems);
             prop_assert!(found.certs.iter().all(|(_, s)| *s == source));
         }
         let found = read_path("os", &tmp.0);
         let dir = format!("os: {}", tmp.0.display());
-        prop_assert!(found.problems.iter().all(|p| p.source.starts_with(&dir)), "{:?}", found.problems);
+        prop_assert!(found.problems.iter().all(|p| p.source.to_string().starts_with(&dir)), "{:?}", found.problems);
     }
 }
 

@@ -10,6 +10,8 @@ TYPE_CHECKING = False  # not `typing`: its import costs ~15 ms, start-up must no
 if TYPE_CHECKING:
     from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
+    from ._native import Root
+
 from . import _bundle, _hooks
 from ._log import debug
 from ._undo import Undo
@@ -109,11 +111,11 @@ def active_patches() -> Tuple[str, ...]:
     return tuple(target for name, target in PATCHES if name in _undos)
 
 
-def roots() -> List[object]:
+def roots() -> List[Root]:
     """Every root of the bundle, each with ``subject``, ``sha256``, ``not_after`` and ``sources``;
     none after a failure (corptls then trusts nothing beyond Python's defaults)."""
     bundle = _bundle.current()
-    return list(bundle.collection.roots) if bundle is not None else []  # type: ignore[attr-defined]
+    return list(bundle.collection.roots) if bundle is not None else []
 
 
 def bundle_path() -> Optional[str]:

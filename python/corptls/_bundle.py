@@ -19,6 +19,8 @@ TYPE_CHECKING = False  # not `typing`: its import costs ~15 ms, start-up must no
 if TYPE_CHECKING:
     from typing import Dict, FrozenSet, Iterable, List, Optional, Tuple
 
+    from ._native import Collection
+
 from ._log import debug
 from ._log import enabled as log_enabled
 from ._warnings import fix, warn
@@ -55,19 +57,24 @@ class Bundle:
     """One collection of roots, and how to recognise default trust."""
 
     def __init__(
-        self, collection: object, path: Optional[str], default_files: Files, default_dirs: Files, capath: Optional[str]
+        self,
+        collection: Collection,
+        path: Optional[str],
+        default_files: Files,
+        default_dirs: Files,
+        capath: Optional[str],
     ) -> None:
         self.collection = collection
         # What a context loads: OpenSSL's default directory, searched lazily (free), and up
         # front only the roots that directory does not hold. Loading every root eagerly
         # would cost a parse per root in every context.
         self.capath = capath
-        self.eager_pem: str = collection.eager_pem  # type: ignore[attr-defined]
-        self.pem: str = collection.pem  # type: ignore[attr-defined]
+        self.eager_pem = collection.eager_pem
+        self.pem = collection.pem
         self.path = path
         self.default_files = default_files
         self.default_dirs = default_dirs
-        roots = collection.roots  # type: ignore[attr-defined]
+        roots = collection.roots
         self.ders: FrozenSet[bytes] = frozenset(r.der for r in roots)  # every root, as DER
         # The CA set a stock context holds after loading certifi's file. Not OpenSSL's default
         # file's: after the fact it cannot be told from a pinned copy of that file (in a container
@@ -219,6 +226,11 @@ def _file_id(path: str) -> Optional[Tuple[int, int]]:
     return stat.st_dev, stat.st_ino
 
 
+def source_text(label: str, path: Optional[str]) -> str:
+    """A problem's source as reports name it: ``label: path``, or the label alone."""
+    return f"{label}: {path}" if path else label
+
+
 def _collect(extra: Tuple[str, ...]) -> Bundle:
     import ssl
 
@@ -256,10 +268,10 @@ def _collect(extra: Tuple[str, ...]) -> Bundle:
         debug(
             "roots per source: %s; %d distinct", ", ".join(f"{k} {v}" for k, v in counts.items()), len(collection.roots)
         )
-    for source, message in collection.problems:
+    for label, path, message in collection.problems:
         # A file's problem: say what to do with it. A variable's message names its own fix.
-        advice = ". Fix: repair or remove it; the other roots are in use" if ":" in source else ""
-        warn(f"corptls: {source}: {message}{advice}")
+        advice = ". Fix: repair or remove it; the other roots are in use" if path else ""
+        warn(f"corptls: {source_text(label, path)}: {message}{advice}")
     # Default trust by path: certifi's file and OpenSSL's compiled-in default file and directory.
     # Not SSL_CERT_FILE / SSL_CERT_DIR: a program loading them chose them, like any other path.
     return Bundle(

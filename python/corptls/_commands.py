@@ -81,14 +81,14 @@ def run_bundle(args: argparse.Namespace, command: str = "bundle") -> int:
         say(f"corptls {command}: {exc}")
         return 2
     roots, problems = _collect()
-    chosen = [r for r in roots if labels.intersection(r.sources)]  # type: ignore[attr-defined]
+    chosen = [r for r in roots if labels.intersection(r.sources)]
     for problem in problems:
         say(f"problem: {problem}")
     if not chosen:
         say(f"corptls {command}: no roots from the sources {args.sources!r}; nothing written")
         return 1
     # Marked as corptls's: read back through SSL_CERT_FILE & co. it is never a source of roots.
-    pem = _native.BUNDLE_MARK + "\n" + "".join(ssl.DER_cert_to_PEM_cert(r.der) for r in chosen)  # type: ignore[attr-defined]
+    pem = _native.BUNDLE_MARK + "\n" + "".join(ssl.DER_cert_to_PEM_cert(r.der) for r in chosen)
     if args.output in (None, "-"):
         write_lf(pem)
     else:
@@ -172,7 +172,7 @@ def parse_sources(text: str) -> FrozenSet[str]:
     return frozenset().union(*(SOURCES[n] for n in names))
 
 
-def _collect() -> Tuple[List[object], List[str]]:
+def _collect() -> Tuple[List[_native.Root], List[str]]:
     """The roots and the problems met while collecting them (as text)."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", corptls.CorptlsWarning)

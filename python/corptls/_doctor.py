@@ -36,11 +36,11 @@ def environment() -> EnvironmentReport:
     bundle = _bundle.current()
     per_source: Dict[str, SourceCount] = {}
     for root in corptls.roots():
-        for source in root.sources:  # type: ignore[attr-defined]
+        for source in root.sources:
             per_source.setdefault(source, {"roots": 0, "problems": []})["roots"] += 1
-    for source, message in bundle.collection.problems if bundle else ():  # type: ignore[attr-defined]
-        label = source.split(":", 1)[0]
-        per_source.setdefault(label, {"roots": 0, "problems": []})["problems"].append(f"{source}: {message}")
+    for label, path, message in bundle.collection.problems if bundle else ():
+        text = f"{_bundle.source_text(label, path)}: {message}"
+        per_source.setdefault(label, {"roots": 0, "problems": []})["problems"].append(text)
     return {
         "versions": {
             "python": platform.python_version(),
@@ -125,7 +125,7 @@ def _strict(infos: List[Any], anchor: Optional[Any]) -> List[str]:
     """Per certificate of the chain and its root, the strict rules (Python 3.13+'s
     VERIFY_X509_STRICT) it breaks, and what becomes of them: a root corptls loads as its
     conforming twin is repaired; for the others only the opt-in helps."""
-    twinned = {r.sha256 for r in corptls.roots() if r.twin is not None}  # type: ignore[attr-defined]
+    twinned = {r.sha256 for r in corptls.roots() if r.twin is not None}
     below = infos[:-1] if infos[-1].self_issued else infos
     rejects = "Python 3.13+ (VERIFY_X509_STRICT) rejects this chain"
     if not _bundle.x509_strict():
@@ -269,8 +269,8 @@ def _anchor(chain: List[bytes], infos: List[Any]) -> Optional[Any]:
     if infos[-1].self_issued:
         return infos[-1]
     for root in corptls.roots():
-        if root.subject == infos[-1].issuer:  # type: ignore[attr-defined]
-            return _native.inspect(root.der)  # type: ignore[attr-defined]
+        if root.subject == infos[-1].issuer:
+            return _native.inspect(root.der)
     return None
 
 

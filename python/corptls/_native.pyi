@@ -54,8 +54,8 @@ class Collection:
     @property
     def roots(self) -> list[Root]: ...
     @property
-    def problems(self) -> list[tuple[str, str]]:
-        """(source, message) for every certificate or path that could not be used."""
+    def problems(self) -> list[tuple[str, Optional[str], str]]:
+        """(label, path or None, message) for every certificate or path that could not be used."""
     @property
     def pem(self) -> str:
         """The deduplicated bundle, PEM with LF line endings; twins in place of their originals."""
