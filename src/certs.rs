@@ -21,29 +21,33 @@ pub const BUNDLE_MARK: &str =
     "# corptls bundle: a snapshot of the roots corptls trusts (OS store, certifi, extra CAs); never read back as a source";
 
 /// Where a certificate or a problem came from: a label ("os", "certifi", "SSL_CERT_FILE", ...)
-/// and, when there is one, the file or directory.
+/// and, when there is one, the place: a file or directory, or a platform store by name.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Source {
     pub label: String,
-    pub path: Option<PathBuf>,
+    pub place: Option<String>,
 }
 
 impl Source {
     pub fn file(label: &str, path: &Path) -> Self {
-        Source { label: label.to_owned(), path: Some(path.to_path_buf()) }
+        Source::place(label, path.display().to_string())
+    }
+
+    pub fn place(label: &str, place: String) -> Self {
+        Source { label: label.to_owned(), place: Some(place) }
     }
 }
 
 impl From<&str> for Source {
     fn from(label: &str) -> Self {
-        Source { label: label.to_owned(), path: None }
+        Source { label: label.to_owned(), place: None }
     }
 }
 
 impl fmt::Display for Source {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.path {
-            Some(path) => write!(f, "{}: {}", self.label, path.display()),
+        match &self.place {
+            Some(place) => write!(f, "{}: {place}", self.label),
             None => f.write_str(&self.label),
         }
     }

@@ -61,7 +61,7 @@ struct Collection {
     #[pyo3(get)]
     roots: Vec<Py<Root>>,
     #[pyo3(get)]
-    problems: Vec<(String, Option<PathBuf>, String)>,
+    problems: Vec<(String, Option<String>, String)>,
     #[pyo3(get)]
     pem: String,
     #[pyo3(get)]
@@ -114,7 +114,7 @@ fn collect(
             Py::new(py, root)
         })
         .collect::<PyResult<_>>()?;
-    let problems = found.problems.into_iter().map(|p| (p.source.label, p.source.path, p.message)).collect();
+    let problems = found.problems.into_iter().map(|p| (p.source.label, p.source.place, p.message)).collect();
     Ok(Collection { roots, problems, pem, eager_pem })
 }
 

@@ -55,7 +55,8 @@ class Collection:
     def roots(self) -> list[Root]: ...
     @property
     def problems(self) -> list[tuple[str, Optional[str], str]]:
-        """(label, path or None, message) for every certificate or path that could not be used."""
+        """(label, place or None, message) for every certificate or path that could not be used: the
+        place is a file or directory, or a platform store by name."""
     @property
     def pem(self) -> str:
         """The deduplicated bundle, PEM with LF line endings; twins in place of their originals."""

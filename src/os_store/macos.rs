@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use security_framework::trust_settings::{Domain, TrustSettings, TrustSettingsForCertificate};
 
-use crate::certs::Found;
+use crate::certs::{Found, Source};
 
 /// The store is not a directory here.
 pub fn dirs() -> Vec<PathBuf> {
@@ -43,7 +43,7 @@ pub fn load() -> Found {
             };
             decided.insert(der.clone());
             if matches!(setting, TrustSettingsForCertificate::TrustRoot | TrustSettingsForCertificate::TrustAsRoot) {
-                found.certs.push((der, format!("os: macOS {name} trust settings")));
+                found.certs.push((der, Source::place("os", format!("macOS {name} trust settings"))));
             }
         }
     }

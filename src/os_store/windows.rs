@@ -23,7 +23,7 @@ use windows_sys::Win32::Security::Cryptography::{
     CERT_SYSTEM_STORE_LOCATION_SHIFT, CTL_USAGE,
 };
 
-use crate::certs::Found;
+use crate::certs::{Found, Source};
 
 const LOCATIONS: [(&str, u32); 5] = [
     ("CurrentUser", CERT_SYSTEM_STORE_CURRENT_USER),
@@ -53,7 +53,7 @@ pub fn load() -> Found {
                 kept.push(der.to_vec());
             }
         });
-        found.certs.extend(kept.into_iter().map(|der| (der, format!("os: Windows {store} store"))));
+        found.certs.extend(kept.into_iter().map(|der| (der, Source::place("os", format!("Windows {store} store")))));
     }
     found
 }
