@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use crate::certs::{read_path, Found, Problem, BUNDLE_MARK};
 use crate::digest::{hex, sha256};
-use crate::hashed_dir::holds;
+use crate::hashed_dir;
 use crate::os_store;
 use crate::twin::conforming_twin;
 use crate::x509::inspect;
@@ -25,8 +25,6 @@ pub struct Request {
     pub ssl_cert_dir: Option<OsString>,
     pub extra_ca_certs: Option<OsString>,
     pub extra: Vec<PathBuf>,
-    /// OpenSSL's effective default directory, which it searches lazily.
-    pub lazy_dir: Option<PathBuf>,
 }
 
 /// One trust anchor, with every source it was found in.
@@ -41,8 +39,6 @@ pub struct Root {
     /// Its conforming twin (src/twin.rs): what contexts and the bundle file get in its place.
     /// Never both: OpenSSL picks either of two anchors with one subject and key.
     pub twin: Option<Vec<u8>>,
-    /// OpenSSL finds it in its default directory when needed: no need to load it up front.
-    pub in_lazy_dir: bool,
     subject_hash: String,
 }
 
@@ -83,7 +79,6 @@ impl Collection {
                         subject: info.subject,
                         not_after: info.not_after,
                         strict_rules: info.strict_rules,
-                        in_lazy_dir: false,
                         subject_hash: info.subject_hash,
                     });
                 }
@@ -102,21 +97,22 @@ impl Collection {
         }
     }
 
-    /// The bundle as PEM with LF line endings, behind the line that marks it as corptls's;
-    /// `eager_only` leaves out what OpenSSL finds lazily, and the mark.
-    pub fn pem(&self, eager_only: bool) -> String {
-        let blocks: Vec<pem::Pem> = self
-            .roots
-            .iter()
-            .filter(|r| !(eager_only && r.in_lazy_dir))
-            .map(|r| pem::Pem::new("CERTIFICATE", r.trusted().to_vec()))
-            .collect();
+    /// The bundle as PEM with LF line endings, behind the line that marks it as corptls's.
+    pub fn pem(&self) -> String {
+        let blocks: Vec<pem::Pem> =
+            self.roots.iter().map(|r| pem::Pem::new("CERTIFICATE", r.trusted().to_vec())).collect();
         let pem = pem::encode_many_config(&blocks, pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF));
-        if eager_only || pem.is_empty() {
+        if pem.is_empty() {
             pem
         } else {
             format!("{BUNDLE_MARK}\n{pem}")
         }
+    }
+
+    /// The bundle as OpenSSL's hashed directory (`<subject hash>.<n>` files, each marked as
+    /// corptls's): what a context loads, lazily, instead of every root up front.
+    pub fn hashed_files(&self) -> Vec<(String, Vec<u8>)> {
+        hashed_dir::layout(self.roots.iter().map(|r| (r.subject_hash.as_str(), r.trusted())), BUNDLE_MARK)
     }
 }
 
@@ -166,19 +162,6 @@ pub fn collect(request: &Request) -> Collection {
             }
             let found = read_path(label, &path);
             collection.add(label, found);
-        }
-    }
-    if let Some(dir) = &request.lazy_dir {
-        for root in &mut collection.roots {
-            root.in_lazy_dir = holds(dir, &root.subject_hash, root.trusted());
-        }
-        // OpenSSL searches the directory only for a subject it holds nothing for: a root loaded
-        // up front hides every same-subject root of the directory (a renewed root, say), so
-        // those must be loaded up front too.
-        let eager: HashSet<String> =
-            collection.roots.iter().filter(|r| !r.in_lazy_dir).map(|r| r.subject_hash.clone()).collect();
-        for root in &mut collection.roots {
-            root.in_lazy_dir &= !eager.contains(&root.subject_hash);
         }
     }
     collection
@@ -253,24 +236,24 @@ mod tests {
         let mut c = Collection::default();
         c.add("extra", read_path("extra", &tmp.write("crlf.pem", &[&crlf])));
         c.add("extra", read_path("extra", &tmp.write("ca2.der", &[CA2_DER])));
-        let out = c.pem(false);
+        let out = c.pem();
         assert!(!out.contains('\r'));
         assert!(out.ends_with("-----END CERTIFICATE-----\n"), "{out:?}");
         assert_eq!(out.matches("-----BEGIN CERTIFICATE-----\n").count(), 2);
         let parsed: Vec<Vec<u8>> = pem::parse_many(&out).unwrap().into_iter().map(|p| p.into_contents()).collect();
         assert_eq!(parsed, vec![der_of(CA_PEM), CA2_DER.to_vec()]);
-        // The mark first; the eager part carries none (it is loaded, never written).
+        // The mark first.
         assert!(out.starts_with(&format!("{BUNDLE_MARK}\n-----BEGIN CERTIFICATE-----\n")), "{out:?}");
-        assert_eq!(c.pem(true), out[BUNDLE_MARK.len() + 1..]);
+        let unmarked = &out[BUNDLE_MARK.len() + 1..];
         // Read back, wherever it is, the bundle is no source at all: no roots, no problem.
         let again = read_path("SSL_CERT_FILE", &tmp.write("bundle.pem", &[out.as_bytes()]));
         assert!(again.certs.is_empty() && again.problems.is_empty());
         // Without the mark it is the same collection.
         let mut back = Collection::default();
-        back.add("extra", read_path("extra", &tmp.write("copy.pem", &[c.pem(true).as_bytes()])));
+        back.add("extra", read_path("extra", &tmp.write("copy.pem", &[unmarked.as_bytes()])));
         assert!(back.problems.is_empty());
-        assert_eq!(back.pem(false), out);
-        assert_eq!(Collection::default().pem(false), "");
+        assert_eq!(back.pem(), out);
+        assert_eq!(Collection::default().pem(), "");
     }
 
     #[test]
@@ -285,8 +268,7 @@ mod tests {
             [crate::x509::BC_NOT_CRITICAL, crate::x509::NO_KEY_USAGE, crate::x509::NO_SUBJECT_KEY_ID]
         );
         let twin = r.twin.clone().expect("twinned");
-        let parsed: Vec<Vec<u8>> =
-            pem::parse_many(c.pem(false)).unwrap().into_iter().map(|p| p.into_contents()).collect();
+        let parsed: Vec<Vec<u8>> = pem::parse_many(c.pem()).unwrap().into_iter().map(|p| p.into_contents()).collect();
         assert_eq!(parsed, vec![der_of(CA_PEM), twin]);
     }
 
@@ -344,31 +326,46 @@ mod tests {
         }
     }
 
-    /// Two roots with one subject (a renewal): OpenSSL searches its directory only for a subject
-    /// it holds nothing for, so the directory's root must go up front beside the other one. The
-    /// same hides a twinned root's original in the directory behind its twin.
+    /// The hashed directory: one file per root under its subject hash, the twin in place of its
+    /// original, same-subject roots (a renewal) numbered under one hash, each file marked and so
+    /// never read back as a source.
     #[test]
-    fn same_subject_as_an_eager_root_is_eager_too() {
-        let dir = Scratch::new("renewed");
-        let old = dir.write("old.pem", &[RENEWED_OLD_PEM]);
-        let new = dir.write("new.pem", &[RENEWED_NEW_PEM]);
-        let lazy = dir.0.join("hashed");
-        std::fs::create_dir(&lazy).unwrap();
-        let new_der = der_of(RENEWED_NEW_PEM);
-        let hash = crate::x509::inspect(&new_der).unwrap().subject_hash;
-        let in_dir = lazy.join(format!("{hash}.0"));
-        let lazy_dir = Some(lazy.clone());
-        // Both lack keyUsage: each is twinned, and its original in the directory is not what OpenSSL gets.
-        std::fs::copy(&new, &in_dir).unwrap();
-        let alone = collect(&Request { extra: vec![new.clone()], lazy_dir: lazy_dir.clone(), ..Request::default() });
-        let twinned = root(&alone, &new_der).unwrap();
-        assert!(twinned.twin.is_some() && !twinned.in_lazy_dir, "the twin goes up front");
-        // A directory holding what OpenSSL gets (here the twin itself).
-        let twin = twinned.twin.clone().unwrap();
-        std::fs::write(&in_dir, pem::encode(&pem::Pem::new("CERTIFICATE", twin))).unwrap();
-        let alone = collect(&Request { extra: vec![new.clone()], lazy_dir: lazy_dir.clone(), ..Request::default() });
-        assert!(root(&alone, &new_der).unwrap().in_lazy_dir, "found lazily when nothing shadows it");
-        let both = collect(&Request { extra: vec![old, new], lazy_dir, ..Request::default() });
-        assert!(!root(&both, &new_der).unwrap().in_lazy_dir, "shadowed by the eager old root");
+    fn hashed_files_hold_each_root_under_its_subject_hash() {
+        let tmp = Scratch::new("hashed");
+        let legacy = include_bytes!("../tests/fixtures/legacy-constrained-root.pem");
+        let paths = [RENEWED_OLD_PEM, RENEWED_NEW_PEM, CA_PEM, legacy]
+            .iter()
+            .enumerate()
+            .map(|(i, pem)| tmp.write(&format!("{i}.pem"), &[pem]))
+            .collect();
+        let c = collect(&Request { extra: paths, ..Request::default() });
+        let extra: Vec<&Root> = c.roots.iter().filter(|r| r.sources == ["extra"]).collect();
+        assert_eq!(extra.len(), 4, "{:?}", c.problems);
+        let files = c.hashed_files();
+        assert_eq!(files.len(), c.roots.len());
+        let ders: Vec<(&String, Vec<u8>)> = files
+            .iter()
+            .map(|(name, content)| {
+                assert!(read_path("x", &tmp.write("back.pem", &[content])).certs.is_empty(), "marked: no source");
+                (name, pem::parse(content).unwrap().into_contents())
+            })
+            .collect();
+        let holding = |der: &[u8]| -> String {
+            let found: Vec<&String> = ders.iter().filter(|(_, d)| d == der).map(|(name, _)| *name).collect();
+            assert_eq!(found.len(), 1);
+            found[0].clone()
+        };
+        let hash = |der: &[u8]| crate::x509::inspect(der).unwrap().subject_hash;
+        let (old, new) = (der_of(RENEWED_OLD_PEM), der_of(RENEWED_NEW_PEM));
+        assert_eq!(hash(&old), hash(&new));
+        // Both lack keyUsage: the directory holds their twins, under the originals' subject hash.
+        let mut renewed = [holding(root(&c, &old).unwrap().trusted()), holding(root(&c, &new).unwrap().trusted())];
+        renewed.sort();
+        assert_eq!(renewed, [format!("{}.0", hash(&old)), format!("{}.1", hash(&old))]);
+        assert_eq!(holding(&der_of(CA_PEM)), format!("{}.0", hash(&der_of(CA_PEM))));
+        let twinned = root(&c, &der_of(legacy)).unwrap();
+        let twin = twinned.twin.clone().expect("twinned");
+        assert_eq!(holding(&twin), format!("{}.0", hash(&twin)));
+        assert!(ders.iter().all(|(_, d)| *d != der_of(legacy)), "never the original beside its twin");
     }
 }

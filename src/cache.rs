@@ -1,5 +1,6 @@
-//! The bundle on disk: a per-user cache directory only that user can write, files named by
-//! their content, written atomically (write, then rename), old ones pruned.
+//! The bundle on disk: a per-user cache directory only that user can write, holding each bundle
+//! twice, as one file (for other tools) and as OpenSSL's hashed directory (what contexts load,
+//! lazily), both named by their content, written atomically (built, then renamed), old ones pruned.
 //!
 //! On Unix the directory is reached from `/` one handle at a time, never following a link, and
 //! every directory on the way must be owned by root or the user and writable by nobody else —
@@ -8,6 +9,7 @@
 //! can be swapped before it is used.
 
 use std::cmp::Reverse;
+use std::collections::HashSet;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -23,8 +25,18 @@ use unix::Private;
 /// Bundles kept besides the current one: a process that started before the last few root
 /// changes may still hand its own to a child. Older ones go.
 const KEEP: usize = 4;
+/// A hashed directory is read by every process that uses it, at each handshake that needs a
+/// root it has not loaded yet: one is removed only when it is not among the newest and has not
+/// been used (each use touches it) for this long.
+const UNUSED: Duration = Duration::from_secs(30 * 24 * 3600);
 /// A temporary file this old is a writer's that died; a live one renames it within moments.
 const STALE: Duration = Duration::from_secs(600);
+
+/// One bundle as stored: the file, and the directory OpenSSL searches lazily.
+pub struct Stored {
+    pub file: PathBuf,
+    pub hashed_dir: PathBuf,
+}
 
 /// `chosen` (the caller's `CORPTLS_CACHE_DIR`, when set and not empty), else the per-user cache
 /// folder the platform names + `corptls`: Windows' LocalAppData known folder (not the variable,
@@ -34,47 +46,124 @@ pub fn default_dir(chosen: Option<PathBuf>) -> Option<PathBuf> {
     chosen.filter(|dir| !dir.as_os_str().is_empty()).or_else(|| dirs::cache_dir().map(|base| base.join("corptls")))
 }
 
-/// Writes `content` as `bundle-<sha256>.pem` in `dir` (created private if missing) and returns its path.
-pub fn store(dir: &Path, content: &[u8]) -> io::Result<PathBuf> {
-    let dir = Private::open(dir)?;
+/// The names of a bundle's file and hashed directory: `content`'s digest.
+fn names(content: &[u8]) -> (String, String) {
     let digest = hex(&sha256(content));
-    let name = format!("bundle-{}.pem", &digest[..32]);
-    let ours = |dir: &Private| dir.read(&name).is_ok_and(|existing| existing == content);
-    if ours(&dir) {
-        return Ok(dir.path.join(name));
-    }
-    // Unique per process and call, so concurrent writers never share a temporary file.
-    static CALLS: AtomicU64 = AtomicU64::new(0);
-    let call = CALLS.fetch_add(1, Ordering::Relaxed);
-    let tmp = format!(".bundle-{}.{}.{call}.tmp", &digest[..16], std::process::id());
-    if let Err(err) = dir.create(&tmp, content).and_then(|()| dir.rename(&tmp, &name)) {
-        dir.remove(&tmp);
-        // Windows refuses to replace a file another process has open: fine if it is ours already.
-        if ours(&dir) {
-            return Ok(dir.path.join(name));
-        }
-        return Err(io::Error::new(err.kind(), format!("cannot write in {}: {err}", dir.path.display())));
-    }
-    prune(&dir, &name);
-    Ok(dir.path.join(name))
+    (format!("bundle-{}.pem", &digest[..32]), format!("certs-{}", &digest[..32]))
 }
 
-/// Removes all but the newest few bundles, and temporary files a dead writer left.
-fn prune(dir: &Private, current: &str) {
-    let Ok(entries) = dir.entries() else { return };
-    let mut bundles: Vec<&(String, SystemTime)> = entries
-        .iter()
-        .filter(|(name, _)| name.starts_with("bundle-") && name.ends_with(".pem") && name != current)
-        .collect();
-    bundles.sort_by_key(|(_, modified)| Reverse(*modified));
-    for (name, _) in bundles.into_iter().skip(KEEP) {
-        dir.remove(name);
+/// The bundle when `dir` holds it already, exactly (`content` as its file, `hashed` as its
+/// directory), the directory touched as in use; None when it does not.
+pub fn find(dir: &Path, content: &[u8], hashed: &[(String, Vec<u8>)]) -> io::Result<Option<Stored>> {
+    let dir = Private::open(dir)?;
+    let (file, directory) = names(content);
+    let found = holds_file(&dir, &file, content) && holds_dir(&dir, &directory, hashed);
+    Ok(found.then(|| Stored { file: dir.path.join(file), hashed_dir: dir.path.join(directory) }))
+}
+
+/// Stores `content` as `bundle-<digest>.pem` and `hashed` (name, content) as the files of
+/// `certs-<digest>/` in `dir` (created private if missing), whatever stands there under those
+/// names that does not hold exactly that replaced.
+pub fn store(dir: &Path, content: &[u8], hashed: &[(String, Vec<u8>)]) -> io::Result<Stored> {
+    let dir = Private::open(dir)?;
+    let (file, directory) = names(content);
+    let failed = |err: io::Error| io::Error::new(err.kind(), format!("cannot write in {}: {err}", dir.path.display()));
+    let wrote_file = store_file(&dir, &file, content).map_err(failed)?;
+    let wrote_dir = store_dir(&dir, &directory, hashed).map_err(failed)?;
+    if wrote_file || wrote_dir {
+        prune(&dir, &file, &directory);
     }
+    Ok(Stored { file: dir.path.join(file), hashed_dir: dir.path.join(directory) })
+}
+
+/// Unique per process and call, so concurrent writers never share a temporary name.
+fn temporary(kind: &str, name: &str) -> String {
+    static CALLS: AtomicU64 = AtomicU64::new(0);
+    let call = CALLS.fetch_add(1, Ordering::Relaxed);
+    let digest = name.rsplit('-').next().unwrap_or(name);
+    format!(".{kind}-{}.{}.{call}.tmp", &digest[..16.min(digest.len())], std::process::id())
+}
+
+fn holds_file(dir: &Private, name: &str, content: &[u8]) -> bool {
+    dir.read(name).is_ok_and(|existing| existing == content)
+}
+
+/// The directory `name` holds exactly `files`, nothing else; it is touched (in use) if so.
+fn holds_dir(dir: &Private, name: &str, files: &[(String, Vec<u8>)]) -> bool {
+    dir.subdir(name, false).is_ok_and(|found| {
+        let expected: HashSet<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+        let names = found.entries().is_ok_and(|entries| {
+            entries.len() == expected.len() && entries.iter().all(|(n, _)| expected.contains(n.as_str()))
+        });
+        names && files.iter().all(|(n, content)| holds_file(&found, n, content)) && found.touch().is_ok()
+    })
+}
+
+/// True when it wrote the file; Ok(false) when the file there holds `content` already.
+fn store_file(dir: &Private, name: &str, content: &[u8]) -> io::Result<bool> {
+    if holds_file(dir, name, content) {
+        return Ok(false);
+    }
+    let tmp = temporary("bundle", name);
+    if let Err(err) = dir.create(&tmp, content, true).and_then(|()| dir.rename(&tmp, name)) {
+        dir.remove(&tmp);
+        // Windows refuses to replace a file another process has open: fine if it is ours already.
+        return if holds_file(dir, name, content) { Ok(false) } else { Err(err) };
+    }
+    Ok(true)
+}
+
+/// True when it built the directory; Ok(false) when the one there holds exactly `files`. Its
+/// files are not synced one by one: what a crash leaves half-written does not hold exactly
+/// `files`, and is built again by the next process.
+fn store_dir(dir: &Private, name: &str, files: &[(String, Vec<u8>)]) -> io::Result<bool> {
+    if holds_dir(dir, name, files) {
+        return Ok(false);
+    }
+    let tmp = temporary("certs", name);
+    let built =
+        dir.subdir(&tmp, true).and_then(|new| files.iter().try_for_each(|(n, content)| new.create(n, content, false)));
+    // What stands under the name is not what it says (a rename cannot replace a directory that
+    // has entries): removed first.
+    let moved = built.and_then(|()| {
+        dir.remove_tree(name);
+        dir.rename(&tmp, name)
+    });
+    if let Err(err) = moved {
+        dir.remove_tree(&tmp);
+        // Another process may have put the same directory in place meanwhile.
+        return if holds_dir(dir, name, files) { Ok(false) } else { Err(err) };
+    }
+    Ok(true)
+}
+
+/// Removes all but the newest few bundles, hashed directories no process used for long, and
+/// what a dead writer left.
+fn prune(dir: &Private, file: &str, directory: &str) {
+    let Ok(entries) = dir.entries() else { return };
     let now = SystemTime::now();
+    let older_than = |modified: &SystemTime, age: Duration| now.duration_since(*modified).is_ok_and(|d| d > age);
+    for (prefix, suffix, current) in [("bundle-", ".pem", file), ("certs-", "", directory)] {
+        let mut kept: Vec<&(String, SystemTime)> = entries
+            .iter()
+            .filter(|(name, _)| name.starts_with(prefix) && name.ends_with(suffix) && name != current)
+            .collect();
+        kept.sort_by_key(|(_, modified)| Reverse(*modified));
+        for (name, modified) in kept.into_iter().skip(KEEP) {
+            if prefix == "bundle-" {
+                dir.remove(name);
+            } else if older_than(modified, UNUSED) {
+                dir.remove_tree(name);
+            }
+        }
+    }
     for (name, modified) in &entries {
-        let stale = now.duration_since(*modified).is_ok_and(|age| age > STALE);
-        if stale && name.starts_with(".bundle-") && name.ends_with(".tmp") {
-            dir.remove(name);
+        if older_than(modified, STALE) && name.ends_with(".tmp") {
+            if name.starts_with(".bundle-") {
+                dir.remove(name);
+            } else if name.starts_with(".certs-") {
+                dir.remove_tree(name);
+            }
         }
     }
 }
@@ -89,7 +178,10 @@ mod unix {
     use std::path::{Component, Path, PathBuf};
     use std::time::{Duration, SystemTime};
 
-    use rustix::fs::{fchmod, fstat, mkdirat, openat, renameat, statat, unlinkat, AtFlags, Dir, Mode, OFlags, CWD};
+    use rustix::fs::{
+        fchmod, fstat, futimens, mkdirat, openat, renameat, statat, unlinkat, AtFlags, Dir, Mode, OFlags, Timespec,
+        Timestamps, CWD, UTIME_NOW,
+    };
     use rustix::io::Errno;
     use rustix::process::geteuid;
 
@@ -148,13 +240,50 @@ mod unix {
             safe_read::read_file(File::from(openat(&self.fd, name, flags, Mode::empty())?))
         }
 
-        pub fn create(&self, name: &str, content: &[u8]) -> io::Result<()> {
+        pub fn create(&self, name: &str, content: &[u8], sync: bool) -> io::Result<()> {
             let flags = OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC;
             let fd = openat(&self.fd, name, flags, Mode::from_raw_mode(0o644))?;
             fchmod(&fd, Mode::from_raw_mode(0o644))?; // readable by the user's other tools, whatever the umask
             let mut file = File::from(fd);
             file.write_all(content)?;
-            file.sync_all()
+            if sync {
+                file.sync_all()?;
+            }
+            Ok(())
+        }
+
+        /// The directory `name` in this one: created (private) when `create`, else opened; never
+        /// through a link, and only when it is the user's and writable by nobody else.
+        pub fn subdir(&self, name: &str, create: bool) -> io::Result<Private> {
+            let fd = if create {
+                mkdirat(&self.fd, name, Mode::RWXU)?;
+                let fd = open_dir(&self.fd, OsStr::new(name))?;
+                fchmod(&fd, Mode::RWXU)?;
+                fd
+            } else {
+                open_dir(&self.fd, OsStr::new(name))?
+            };
+            check(&fd, false).map_err(|reason| io::Error::new(io::ErrorKind::PermissionDenied, reason))?;
+            Ok(Private { fd, path: self.path.join(name) })
+        }
+
+        /// Removes `name`, a file, a link or a directory with what it holds; quietly, as `remove`.
+        pub fn remove_tree(&self, name: &str) {
+            if unlinkat(&self.fd, name, AtFlags::empty()) != Err(Errno::ISDIR) {
+                return;
+            }
+            if let Ok(sub) = open_dir(&self.fd, OsStr::new(name)).map(|fd| Private { fd, path: self.path.join(name) }) {
+                for (entry, _) in sub.entries().unwrap_or_default() {
+                    sub.remove_tree(&entry);
+                }
+            }
+            let _ = unlinkat(&self.fd, name, AtFlags::REMOVEDIR);
+        }
+
+        /// Marks the directory as in use now (its modification time).
+        pub fn touch(&self) -> io::Result<()> {
+            let now = Timespec { tv_sec: 0, tv_nsec: UTIME_NOW };
+            Ok(futimens(&self.fd, &Timestamps { last_access: now, last_modification: now })?)
         }
 
         pub fn rename(&self, from: &str, to: &str) -> io::Result<()> {
@@ -165,12 +294,15 @@ mod unix {
             let _ = unlinkat(&self.fd, name, AtFlags::empty());
         }
 
-        /// Names and modification times of the directory's entries.
+        /// Names and modification times of the directory's entries (not `.` and `..`).
         pub fn entries(&self) -> io::Result<Vec<(String, SystemTime)>> {
             let mut entries = Vec::new();
             for entry in Dir::read_from(&self.fd)? {
                 let entry = entry?;
                 let Ok(name) = entry.file_name().to_str().map(str::to_owned) else { continue };
+                if name == "." || name == ".." {
+                    continue;
+                }
                 if let Ok(stat) = statat(&self.fd, name.as_str(), AtFlags::SYMLINK_NOFOLLOW) {
                     let modified = SystemTime::UNIX_EPOCH + Duration::from_secs(stat.st_mtime.max(0) as u64);
                     entries.push((name, modified));
@@ -250,10 +382,41 @@ mod other {
             safe_read::read(&self.path.join(name))
         }
 
-        pub fn create(&self, name: &str, content: &[u8]) -> io::Result<()> {
+        pub fn create(&self, name: &str, content: &[u8], sync: bool) -> io::Result<()> {
             let mut file = fs::OpenOptions::new().write(true).create_new(true).open(self.path.join(name))?;
             file.write_all(content)?;
-            file.sync_all()
+            if sync {
+                file.sync_all()?;
+            }
+            Ok(())
+        }
+
+        pub fn subdir(&self, name: &str, create: bool) -> io::Result<Private> {
+            let path = self.path.join(name);
+            if create {
+                fs::create_dir(&path)?;
+            }
+            if !fs::symlink_metadata(&path)?.is_dir() {
+                return Err(io::Error::new(io::ErrorKind::PermissionDenied, "is not a directory"));
+            }
+            Ok(Private { path })
+        }
+
+        pub fn remove_tree(&self, name: &str) {
+            let path = self.path.join(name);
+            let _ = fs::remove_file(&path).or_else(|_| fs::remove_dir_all(&path));
+        }
+
+        pub fn touch(&self) -> io::Result<()> {
+            use std::os::windows::fs::OpenOptionsExt;
+            // A directory opens only with backup semantics; FILE_WRITE_ATTRIBUTES to set its times.
+            const FILE_FLAG_BACKUP_SEMANTICS: u32 = 0x0200_0000;
+            const FILE_WRITE_ATTRIBUTES: u32 = 0x0100;
+            let dir = fs::OpenOptions::new()
+                .access_mode(FILE_WRITE_ATTRIBUTES)
+                .custom_flags(FILE_FLAG_BACKUP_SEMANTICS)
+                .open(&self.path)?;
+            dir.set_modified(SystemTime::now())
         }
 
         pub fn rename(&self, from: &str, to: &str) -> io::Result<()> {
@@ -290,15 +453,24 @@ mod tests {
         format!("bundle-{}.pem", &hex(&sha256(content))[..32])
     }
 
+    /// The bundle file alone (an empty hashed directory beside it).
+    fn file(dir: &Path, content: &[u8]) -> io::Result<PathBuf> {
+        store(dir, content, &[]).map(|stored| stored.file)
+    }
+
+    /// What `dir` holds, hashed directories left out.
     fn entries(dir: &Path) -> Vec<String> {
-        let mut names: Vec<String> =
-            fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+        let mut names: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|name| !name.starts_with("certs-"))
+            .collect();
         names.sort();
         names
     }
 
     fn refused(dir: &Path, reason: &str) {
-        let err = store(dir, b"roots").expect_err("an unsafe directory must be refused");
+        let err = file(dir, b"roots").expect_err("an unsafe directory must be refused");
         assert_eq!(err.kind(), io::ErrorKind::PermissionDenied, "{err}");
         let text = err.to_string();
         assert!(text.contains(reason) && text.contains(&dir.display().to_string()), "{text}");
@@ -308,7 +480,7 @@ mod tests {
     fn content_addressed_and_written_once() {
         let tmp = Scratch::private("cache");
         let dir = tmp.0.join("corptls");
-        let path = store(&dir, b"first bundle\n").unwrap();
+        let path = file(&dir, b"first bundle\n").unwrap();
         assert_eq!(path, dir.join(expected_name(b"first bundle\n")));
         assert_eq!(fs::read(&path).unwrap(), b"first bundle\n");
         assert_eq!(fs::metadata(&path).unwrap().mode() & 0o777, 0o644);
@@ -317,7 +489,7 @@ mod tests {
         // Same content: same path, the file is not rewritten.
         let before = fs::metadata(&path).unwrap();
         std::thread::sleep(std::time::Duration::from_millis(20));
-        assert_eq!(store(&dir, b"first bundle\n").unwrap(), path);
+        assert_eq!(file(&dir, b"first bundle\n").unwrap(), path);
         let after = fs::metadata(&path).unwrap();
         assert_eq!(
             (before.ino(), before.mtime(), before.mtime_nsec()),
@@ -325,14 +497,14 @@ mod tests {
         );
 
         // Other content: another file, the first one kept.
-        let other = store(&dir, b"second bundle\n").unwrap();
+        let other = file(&dir, b"second bundle\n").unwrap();
         assert_ne!(other, path);
         assert_eq!(other, dir.join(expected_name(b"second bundle\n")));
         assert_eq!(fs::read(&path).unwrap(), b"first bundle\n");
 
         // A file whose content does not match its name is replaced.
         fs::write(&path, b"tampered").unwrap();
-        assert_eq!(store(&dir, b"first bundle\n").unwrap(), path);
+        assert_eq!(file(&dir, b"first bundle\n").unwrap(), path);
         assert_eq!(fs::read(&path).unwrap(), b"first bundle\n");
         assert_eq!(entries(&dir).len(), 2);
     }
@@ -341,7 +513,7 @@ mod tests {
     fn directory_is_created_private_with_its_parents() {
         let tmp = Scratch::private("create");
         let dir = tmp.0.join("xdg").join("cache").join("corptls");
-        store(&dir, b"x").unwrap();
+        file(&dir, b"x").unwrap();
         assert_eq!(fs::symlink_metadata(&dir).unwrap().mode() & 0o777, 0o700);
         assert!(fs::symlink_metadata(&dir).unwrap().is_dir());
     }
@@ -352,7 +524,7 @@ mod tests {
         let dir = tmp.0.join("corptls");
         fs::create_dir(&dir).unwrap();
         fs::set_permissions(&dir, fs::Permissions::from_mode(0o755)).unwrap(); // readable is fine
-        assert!(store(&dir, b"x").is_ok());
+        assert!(file(&dir, b"x").is_ok());
     }
 
     #[test]
@@ -411,12 +583,12 @@ mod tests {
                 chown(&shared, Some(uid), Some(uid)).expect("these tests run as root");
             }
             refused(&dir, reason);
-            let text = store(&dir, b"roots").unwrap_err().to_string();
+            let text = file(&dir, b"roots").unwrap_err().to_string();
             assert!(text.contains(&format!("{} above it", shared.display())), "{text}");
             assert!(entries(&dir).is_empty());
         }
         // A world-writable system directory such as /tmp, directly or higher up.
-        let err = store(Path::new("/tmp/corptls-cache-test-refused"), b"roots").unwrap_err();
+        let err = file(Path::new("/tmp/corptls-cache-test-refused"), b"roots").unwrap_err();
         assert!(err.to_string().contains("/tmp above it is writable by other users"), "{err}");
         assert!(!Path::new("/tmp/corptls-cache-test-refused").exists(), "nothing is created below an unsafe directory");
     }
@@ -425,7 +597,7 @@ mod tests {
     fn missing_directories_are_created_private() {
         let tmp = Scratch::private("created");
         let dir = tmp.0.join("home").join(".cache").join("corptls");
-        store(&dir, b"x").unwrap();
+        file(&dir, b"x").unwrap();
         for created in [tmp.0.join("home"), tmp.0.join("home").join(".cache"), dir] {
             assert_eq!(fs::symlink_metadata(&created).unwrap().mode() & 0o7777, 0o700, "{}", created.display());
         }
@@ -437,8 +609,128 @@ mod tests {
         let real = tmp.0.join("real-home");
         fs::create_dir(&real).unwrap();
         symlink(&real, tmp.0.join("home")).unwrap();
-        let path = store(&tmp.0.join("home").join("corptls"), b"x").unwrap();
+        let path = file(&tmp.0.join("home").join("corptls"), b"x").unwrap();
         assert_eq!(path.parent().unwrap(), fs::canonicalize(real.join("corptls")).unwrap());
+    }
+
+    fn hashed(n: u8) -> Vec<(String, Vec<u8>)> {
+        (0..n).map(|i| (format!("0000000{i}.0"), format!("root {i}\n").into_bytes())).collect()
+    }
+
+    /// Names and contents of a directory's files.
+    fn files_of(dir: &Path) -> Vec<(String, Vec<u8>)> {
+        let mut files: Vec<(String, Vec<u8>)> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap())
+            .map(|e| (e.file_name().into_string().unwrap(), fs::read(e.path()).unwrap()))
+            .collect();
+        files.sort();
+        files
+    }
+
+    #[test]
+    fn hashed_directory_is_stored_beside_the_file_and_found_again() {
+        let tmp = Scratch::private("hashed");
+        let dir = tmp.0.join("corptls");
+        assert!(find(&dir, b"bundle\n", &hashed(3)).unwrap().is_none(), "nothing stored yet");
+        let stored = store(&dir, b"bundle\n", &hashed(3)).unwrap();
+        let digest = &hex(&sha256(b"bundle\n"))[..32];
+        assert_eq!(stored.hashed_dir, dir.join(format!("certs-{digest}")));
+        assert_eq!(files_of(&stored.hashed_dir), hashed(3));
+        assert_eq!(fs::metadata(&stored.hashed_dir).unwrap().mode() & 0o777, 0o700);
+        assert_eq!(fs::metadata(stored.hashed_dir.join("00000000.0")).unwrap().mode() & 0o777, 0o644);
+        assert_eq!(entries(&dir), [expected_name(b"bundle\n")], "no temporary file or directory left");
+
+        // Found again, and touched as in use (a prune spares what processes use).
+        let old = SystemTime::now() - Duration::from_secs(3600);
+        fs::File::open(&stored.hashed_dir).unwrap().set_modified(old).unwrap();
+        let ino = fs::metadata(&stored.hashed_dir).unwrap().ino();
+        let found = find(&dir, b"bundle\n", &hashed(3)).unwrap().expect("found");
+        assert_eq!((found.file, found.hashed_dir.clone()), (stored.file, stored.hashed_dir));
+        let after = fs::metadata(&found.hashed_dir).unwrap();
+        assert!(after.modified().unwrap() > old + Duration::from_secs(1800));
+        assert_eq!(after.ino(), ino, "not rebuilt");
+    }
+
+    /// A hashed directory that does not hold exactly what its name says (a file more, one changed
+    /// or missing, a link, a file in its place) is not found, and is built anew by `store`.
+    #[test]
+    fn hashed_directory_not_as_named_is_rebuilt() {
+        let tmp = Scratch::private("rebuilt");
+        let dir = tmp.0.join("corptls");
+        let target = store(&dir, b"bundle\n", &hashed(2)).unwrap().hashed_dir;
+        let elsewhere = tmp.0.join("elsewhere");
+        fs::create_dir(&elsewhere).unwrap();
+        type Tampering<'a> = (&'a str, &'a dyn Fn(&Path));
+        let tamperings: [Tampering; 6] = [
+            ("a file more", &|d| fs::write(d.join("00000009.0"), b"rogue root\n").unwrap()),
+            ("a file changed", &|d| fs::write(d.join("00000001.0"), b"rogue root\n").unwrap()),
+            ("a file missing", &|d| fs::remove_file(d.join("00000001.0")).unwrap()),
+            ("a file linked", &|d| {
+                fs::remove_file(d.join("00000001.0")).unwrap();
+                symlink(elsewhere.join("x"), d.join("00000001.0")).unwrap();
+                fs::write(elsewhere.join("x"), b"root 1\n").unwrap();
+            }),
+            ("the directory linked", &|d| {
+                fs::remove_dir_all(d).unwrap();
+                fs::write(elsewhere.join("00000000.0"), b"root 0\n").unwrap();
+                fs::write(elsewhere.join("00000001.0"), b"root 1\n").unwrap();
+                symlink(&elsewhere, d).unwrap();
+            }),
+            ("a file in its place", &|d| {
+                fs::remove_dir_all(d).unwrap();
+                fs::write(d, b"").unwrap();
+            }),
+        ];
+        for (what, tamper) in tamperings {
+            tamper(&target);
+            assert!(find(&dir, b"bundle\n", &hashed(2)).unwrap().is_none(), "{what}: found");
+            assert_eq!(store(&dir, b"bundle\n", &hashed(2)).unwrap().hashed_dir, target, "{what}");
+            assert!(fs::symlink_metadata(&target).unwrap().is_dir(), "{what}: not a real directory");
+            assert_eq!(files_of(&target), hashed(2), "{what}");
+            assert!(find(&dir, b"bundle\n", &hashed(2)).unwrap().is_some(), "{what}");
+        }
+        assert!(elsewhere.join("00000000.0").exists(), "a link is removed, never followed");
+    }
+
+    #[test]
+    fn hashed_directories_are_pruned_only_when_old_and_unused() {
+        let tmp = Scratch::private("prune-dirs");
+        let dir = tmp.0.join("corptls");
+        let mut stored = Vec::new();
+        for n in 0..8u64 {
+            let found = store(&dir, format!("bundle {n}\n").as_bytes(), &hashed(1)).unwrap().hashed_dir;
+            // Last used long ago, oldest first: but the two newest only a day ago.
+            let age = if n >= 6 { 24 * 3600 } else { UNUSED.as_secs() + 3600 * (10 - n) };
+            fs::File::open(&found).unwrap().set_modified(SystemTime::now() - Duration::from_secs(age)).unwrap();
+            stored.push(found);
+        }
+        // A stale temporary directory of a dead writer, and a live writer's.
+        for (name, age) in [(".certs-0123456789abcdef.1.0.tmp", 3600), (".certs-fedcba9876543210.2.0.tmp", 5)] {
+            fs::create_dir(dir.join(name)).unwrap();
+            fs::write(dir.join(name).join("00000000.0"), b"x").unwrap();
+            fs::File::open(dir.join(name)).unwrap().set_modified(SystemTime::now() - Duration::from_secs(age)).unwrap();
+        }
+        let current = store(&dir, b"bundle 8\n", &hashed(1)).unwrap().hashed_dir;
+        // Kept: the current one, the KEEP newest others (two of them old but among the newest),
+        // and none of the older ones, all unused for longer than UNUSED.
+        let mut kept: Vec<PathBuf> = stored[8 - KEEP..].to_vec();
+        kept.push(current);
+        kept.sort();
+        let mut found: Vec<PathBuf> = fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("certs-"))
+            .collect();
+        found.sort();
+        assert_eq!(found, kept);
+        assert!(!dir.join(".certs-0123456789abcdef.1.0.tmp").exists(), "a dead writer's");
+        assert!(dir.join(".certs-fedcba9876543210.2.0.tmp").exists(), "a live writer's");
+
+        // Among the older ones, one used recently is kept.
+        let recent = store(&dir, b"bundle 0\n", &hashed(1)).unwrap().hashed_dir;
+        store(&dir, b"bundle 9\n", &hashed(1)).unwrap();
+        assert!(recent.exists());
     }
 
     #[test]
@@ -453,7 +745,7 @@ mod tests {
         };
         let mut paths = Vec::new();
         for n in 0..30u64 {
-            let path = store(&dir, format!("bundle {n}\n").as_bytes()).unwrap();
+            let path = file(&dir, format!("bundle {n}\n").as_bytes()).unwrap();
             // Distinct modification times, oldest first, as 30 root changes over time give.
             let then = SystemTime::now() - Duration::from_secs(3600 - n);
             fs::File::options().write(true).open(&path).unwrap().set_modified(then).unwrap();

@@ -43,8 +43,6 @@ struct Root {
     /// Its conforming twin, which contexts and the bundle file get in its place.
     #[pyo3(get)]
     twin: Option<Py<PyBytes>>,
-    #[pyo3(get)]
-    in_lazy_dir: bool,
 }
 
 #[pymethods]
@@ -54,8 +52,8 @@ impl Root {
     }
 }
 
-/// The result of one collection: roots, problems (source, message), the bundle as PEM,
-/// and the part of it OpenSSL will not find lazily in its default directory.
+/// The result of one collection: roots, problems (label, place, message), the bundle as PEM,
+/// and (for `store_bundle`) the same roots as the files of OpenSSL's hashed directory.
 #[pyclass(frozen, module = "corptls._native")]
 struct Collection {
     #[pyo3(get)]
@@ -64,14 +62,13 @@ struct Collection {
     problems: Vec<(String, Option<String>, String)>,
     #[pyo3(get)]
     pem: String,
-    #[pyo3(get)]
-    eager_pem: String,
+    hashed_files: Vec<(String, Vec<u8>)>,
 }
 
 /// Gathers the OS store, certifi, OpenSSL's default paths, the CA environment variables
 /// and `extra` into one deduplicated collection. Never raises for bad certificates.
 #[pyfunction]
-#[pyo3(signature = (certifi=None, openssl_file=None, openssl_dir=None, extra=Vec::new(), lazy_dir=None,
+#[pyo3(signature = (certifi=None, openssl_file=None, openssl_dir=None, extra=Vec::new(),
                     ssl_cert_file=None, ssl_cert_dir=None, extra_ca_certs=None))]
 #[allow(clippy::too_many_arguments)] // one keyword argument per field of the request
 fn collect(
@@ -80,23 +77,14 @@ fn collect(
     openssl_file: Option<PathBuf>,
     openssl_dir: Option<PathBuf>,
     extra: Vec<PathBuf>,
-    lazy_dir: Option<PathBuf>,
     ssl_cert_file: Option<OsString>,
     ssl_cert_dir: Option<OsString>,
     extra_ca_certs: Option<OsString>,
 ) -> PyResult<Collection> {
-    let request = bundle::Request {
-        certifi,
-        openssl_file,
-        openssl_dir,
-        ssl_cert_file,
-        ssl_cert_dir,
-        extra_ca_certs,
-        extra,
-        lazy_dir,
-    };
+    let request =
+        bundle::Request { certifi, openssl_file, openssl_dir, ssl_cert_file, ssl_cert_dir, extra_ca_certs, extra };
     let found = py.detach(|| bundle::collect(&request));
-    let (pem, eager_pem) = (found.pem(false), found.pem(true));
+    let (pem, hashed_files) = (found.pem(), found.hashed_files());
     let roots = found
         .roots
         .into_iter()
@@ -109,13 +97,12 @@ fn collect(
                 not_after: r.not_after,
                 twin: r.twin.map(|twin| PyBytes::new(py, &twin).unbind()),
                 strict_rules: r.strict_rules,
-                in_lazy_dir: r.in_lazy_dir,
             };
             Py::new(py, root)
         })
         .collect::<PyResult<_>>()?;
     let problems = found.problems.into_iter().map(|p| (p.source.label, p.source.place, p.message)).collect();
-    Ok(Collection { roots, problems, pem, eager_pem })
+    Ok(Collection { roots, problems, pem, hashed_files })
 }
 
 /// `chosen` (CORPTLS_CACHE_DIR) when given, else the per-user cache directory, or None when the
@@ -126,11 +113,24 @@ fn cache_dir(chosen: Option<PathBuf>) -> Option<PathBuf> {
     cache::default_dir(chosen)
 }
 
-/// Writes `content` atomically to a content-addressed file in `directory`; returns its path.
+/// The collection's bundle file and hashed directory when `directory` holds both already, exactly;
+/// None when it does not (then `store_bundle`).
 #[pyfunction]
-fn store_bundle(py: Python<'_>, directory: PathBuf, content: &[u8]) -> PyResult<PathBuf> {
-    let content = content.to_vec();
-    py.detach(|| cache::store(&directory, &content)).map_err(|e| PyOSError::new_err(e.to_string()))
+fn find_stored(py: Python<'_>, directory: PathBuf, collection: &Collection) -> PyResult<Option<(PathBuf, PathBuf)>> {
+    let found = py
+        .detach(|| cache::find(&directory, collection.pem.as_bytes(), &collection.hashed_files))
+        .map_err(|e| PyOSError::new_err(e.to_string()))?;
+    Ok(found.map(|stored| (stored.file, stored.hashed_dir)))
+}
+
+/// Stores the collection in `directory`, atomically and named by content, as a bundle file and as
+/// OpenSSL's hashed directory; returns both paths.
+#[pyfunction]
+fn store_bundle(py: Python<'_>, directory: PathBuf, collection: &Collection) -> PyResult<(PathBuf, PathBuf)> {
+    let stored = py
+        .detach(|| cache::store(&directory, collection.pem.as_bytes(), &collection.hashed_files))
+        .map_err(|e| PyOSError::new_err(e.to_string()))?;
+    Ok((stored.file, stored.hashed_dir))
 }
 
 create_exception!(_native, VerificationError, PyValueError, "The chain is not trusted; the message says why.");
@@ -203,6 +203,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Collection>()?;
     m.add_function(wrap_pyfunction!(collect, m)?)?;
     m.add_function(wrap_pyfunction!(cache_dir, m)?)?;
+    m.add_function(wrap_pyfunction!(find_stored, m)?)?;
     m.add_function(wrap_pyfunction!(store_bundle, m)?)?;
     m.add_class::<CertInfo>()?;
     m.add_function(wrap_pyfunction!(inspect, m)?)?;

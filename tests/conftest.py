@@ -28,6 +28,7 @@ from tests.support.store import (
     check_namespace_support,
     run_scenario,
 )
+from tests.support.trust import CORP_LEAF_HOST, CORP_LEAF_VAR
 
 LOCAL_NAMES = ["localhost", "127.0.0.1"]
 # Python 3.13+'s strict verification needs that interpreter: scripts/test-abi3 runs it there
@@ -103,9 +104,16 @@ def proxy_env(proxy: InterceptingProxy) -> dict[str, str | None]:
     return {"HTTPS_PROXY": proxy.url, "https_proxy": proxy.url, "NO_PROXY": None, "no_proxy": None}
 
 
+@pytest.fixture(scope="session")
+def corp_leaf(pki: PKI) -> str:
+    """The corporate leaf's chain and key files, as tests/support/trust.py reads them."""
+    return os.pathsep.join(map(str, pki.leaf_files(CORP_LEAF_HOST)))
+
+
 @pytest.fixture
-def scenario(tmp_path: Path) -> Scenario:
-    """`scenario(code, store=..., env=..., timeout=...)` = run_scenario with a per-test XDG cache dir."""
+def scenario(tmp_path: Path, corp_leaf: str) -> Scenario:
+    """`scenario(code, store=..., env=..., timeout=...)` = run_scenario with a per-test XDG cache dir
+    (and the corporate leaf for tests/support/trust.py)."""
 
     def run(
         code: str,
@@ -114,6 +122,7 @@ def scenario(tmp_path: Path) -> Scenario:
         env: Mapping[str, str | None] | None = None,
         timeout: float = 60,
     ) -> subprocess.CompletedProcess[str]:
+        env = {CORP_LEAF_VAR: corp_leaf, **(env or {})}
         try:
             return run_scenario(code, store=store, env=env, timeout=timeout, cache_dir=tmp_path)
         except StoreNamespaceError as exc:

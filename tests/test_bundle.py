@@ -291,7 +291,8 @@ out["count"] = len(corptls.roots())
     assert data.count(b"-----BEGIN CERTIFICATE-----\n") == first["count"]
     corp_body = b"".join(pki.corp_root_pem.read_bytes().split(b"-----")[2].split())
     assert corp_body in b"".join(data.split())
-    assert [p.name for p in path.parent.iterdir()] == [path.name]  # no temporary file left behind
+    # Beside it, the hashed directory of the same content; no temporary file left behind.
+    assert sorted(p.name for p in path.parent.iterdir()) == [path.name, f"certs-{path.name[7:39]}"]
 
 
 def test_a_relative_xdg_cache_home_is_ignored(scenario: Scenario, stores: Stores, tmp_path: Path) -> None:

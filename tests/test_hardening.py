@@ -31,6 +31,7 @@ from tests.support.harness import DirectServers, Scenario, Stores
 from tests.support.pki import PKI
 from tests.support.proxy import InterceptingProxy
 from tests.support.store import StoreLayout, build_store
+from tests.support.trust import __file__ as TRUST
 
 PROBE = Path(__file__).parent / "support" / "probe.py"
 SHIPPED_PTH = Path(__file__).resolve().parents[1] / "python" / "corptls.data" / "purelib" / _autoload.PTH_NAME
@@ -40,17 +41,16 @@ GOOD_HOST, ROGUE_HOST = "api.corp.test", "rogue.corp.test"
 UNTRUSTED = "unable to get local issuer certificate"
 
 # Runs first in every scenario: warnings recorded, `get(url, context)` says "ok" or why not.
-PRELUDE = r"""
-import json, os, ssl, sys, urllib.request, warnings
+PRELUDE = (
+    r"""
+import json, os, runpy, ssl, sys, urllib.request, warnings
 _recorder = warnings.catch_warnings(record=True)
 _warned = _recorder.__enter__()
 warnings.simplefilter("always")
-with open("/etc/ssl/certs/corptls-test-corporate-root.pem") as _f:
-    CORP = ssl.PEM_cert_to_DER_cert(_f.read())
 out = {}
-
-def has_corp(context):
-    return CORP in context.get_ca_certs(binary_form=True)
+"""
+    + f"has_corp = runpy.run_path({str(TRUST)!r})['trusts_corp']\n"
+    + r"""
 
 def outcome(call):
     try:
@@ -66,6 +66,7 @@ def read(path):
     with open(path) as f:
         return f.read()
 """
+)
 EPILOGUE = r"""
 out["warnings"] = [str(w.message) for w in _warned]
 print(json.dumps(out))
@@ -333,10 +334,12 @@ def test_a_refused_bundle_stays_refused(
         scenario,
         """
         import corptls
+        from corptls import _native
+        extra = os.environ.get("CORPTLS_EXTRA_CA_CERTS")
+        out["collected"] = sum("Unloadable" in r.subject for r in _native.collect(extra=[extra] if extra else []).roots)
         corptls.inject()
         import httpx, requests  # imported while injected: requests binds the bundle's path
-        out["collected"] = sum("Unloadable" in r.subject for r in corptls.roots())
-        out["first"] = has_corp(ssl.create_default_context())  # the first load of the bundle into OpenSSL
+        out["first"] = has_corp(ssl.create_default_context())
         out["roots"] = len(corptls.roots())
         out["path"] = corptls.bundle_path()
         corptls.inject()

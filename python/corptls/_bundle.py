@@ -65,11 +65,11 @@ class Bundle:
         capath: Optional[str],
     ) -> None:
         self.collection = collection
-        # What a context loads: OpenSSL's default directory, searched lazily (free), and up
-        # front only the roots that directory does not hold. Loading every root eagerly
-        # would cost a parse per root in every context.
+        # What a context loads: corptls's own hashed directory, which OpenSSL searches lazily, one
+        # root file at a handshake that needs it; nothing is parsed up front. Without that
+        # directory (the roots in memory only), every root up front: a parse per root per context.
         self.capath = capath
-        self.eager_pem = collection.eager_pem
+        self.eager_pem = "" if capath else collection.pem
         self.pem = collection.pem
         self.path = path
         self.default_files = default_files
@@ -127,13 +127,22 @@ def current() -> Optional[Bundle]:
 
     from . import _native  # noqa: F401
 
+    refused = ""
     with _lock:
         if _now[0] == UNSET:
-            bundle = _collect(_extra)
-            if bundle.path is not None:  # recorded before any client is handed the path
-                _handed_out.add(bundle.path)
-            _now = (READY, bundle, "")
-        return _now[1]
+            try:
+                bundle = _collect(_extra)
+            except Refused as exc:
+                refused = str(exc)
+                _now = (FAILED, None, refused)
+            else:
+                if bundle.path is not None:  # recorded before any client is handed the path
+                    _handed_out.add(bundle.path)
+                _now = (READY, bundle, "")
+        found = _now[1]
+    if refused:
+        _say_failed(refused)
+    return found
 
 
 def usable() -> Optional[Bundle]:
@@ -155,8 +164,33 @@ def fail(reason: str) -> None:
         if _now[0] == FAILED:
             return
         _now = (FAILED, None, reason)
+    _say_failed(reason)
+
+
+def _say_failed(reason: str) -> None:
     debug("failed: %s; every patched call acts stock from now on", reason)
     warn(f"corptls: {reason}; Python's default trust is used. {fix()}")
+
+
+class Refused(Exception):
+    """OpenSSL refused the bundle: the collection fails, for good."""
+
+
+def keep_hashed_dir() -> None:
+    """Writes the hashed directory again when it is gone (a cleaned cache, a prune by a process with
+    other roots): widened contexts read it at their handshakes. One stat when it is there."""
+    bundle = _now[1]
+    if bundle is None or not bundle.capath or os.path.isdir(bundle.capath):
+        return
+    from . import _native
+
+    try:
+        _native.store_bundle(os.path.dirname(bundle.capath), bundle.collection)
+        debug("hashed directory %s was gone: written again", bundle.capath)
+    except BaseException as exc:  # never raise into a handshake; a Rust panic is a BaseException too
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            raise
+        debug("hashed directory %s was gone and cannot be written again: %r", bundle.capath, exc)
 
 
 def collected() -> Optional[Bundle]:
@@ -244,7 +278,6 @@ def _collect(extra: Tuple[str, ...]) -> Bundle:
         defaults.openssl_cafile,
         defaults.openssl_capath,
         list(extra),
-        defaults.capath,
         env.get("SSL_CERT_FILE"),
         env.get("SSL_CERT_DIR"),
         env.get("CORPTLS_EXTRA_CA_CERTS"),
@@ -272,18 +305,22 @@ def _collect(extra: Tuple[str, ...]) -> Bundle:
         # A file's problem: say what to do with it. A variable's message names its own fix.
         advice = ". Fix: repair or remove it; the other roots are in use" if path else ""
         warn(f"corptls: {source_text(label, path)}: {message}{advice}")
+    path, capath = _store(collection)
     # Default trust by path: certifi's file and OpenSSL's compiled-in default file and directory.
     # Not SSL_CERT_FILE / SSL_CERT_DIR: a program loading them chose them, like any other path.
     return Bundle(
         collection,
-        _store(collection.pem),
+        path,
         Files([f for f in (certifi, defaults.openssl_cafile) if f]),
         Files([defaults.openssl_capath] if defaults.openssl_capath else []),
-        defaults.capath,
+        capath,
     )
 
 
-def _store(pem: str) -> Optional[str]:
+def _store(collection: Collection) -> Tuple[Optional[str], Optional[str]]:
+    """The bundle file and the hashed directory, in the cache; (None, None) when they cannot be
+    written. What a process writes, OpenSSL has accepted first: a context that reads the directory
+    lazily would never say that it refuses a root, nor would a tool given the file."""
     from . import _native
 
     directory = _native.cache_dir(os.environ.get("CORPTLS_CACHE_DIR"))
@@ -291,13 +328,35 @@ def _store(pem: str) -> Optional[str]:
         reason = "no per-user cache directory (set CORPTLS_CACHE_DIR)"
     else:
         try:
-            path = os.fspath(_native.store_bundle(directory, pem.encode("ascii")))
-            debug("bundle file: %s", path)
-            return path
+            stored = _native.find_stored(directory, collection)
+            if stored is None:
+                _check_openssl_accepts(collection.pem)
+                stored = _native.store_bundle(directory, collection)
+            path, capath = (os.fspath(p) for p in stored)
         except OSError as exc:
             reason = f"{exc} (set CORPTLS_CACHE_DIR to a private writable directory)"
+        else:
+            debug("bundle file: %s; hashed directory: %s", path, capath)
+            if os.pathsep not in capath:
+                return path, capath
+            # OpenSSL splits a capath at the path separator: the pieces would be other directories.
+            debug("the hashed directory's path holds %r: every root is loaded up front instead", os.pathsep)
+            return path, None
     warn(
         f"corptls: cannot write the bundle file: {reason}; using the roots in memory, "
         "so certifi.where() keeps certifi's own file"
     )
-    return None
+    return None, None
+
+
+def _check_openssl_accepts(pem: str) -> None:
+    """Raises Refused unless OpenSSL loads every root (a parse of each: once per new bundle)."""
+    import _ssl
+    import ssl
+
+    # The C methods: corptls's own SSLContext patches must not see this context.
+    context = _ssl._SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    try:
+        _ssl._SSLContext.load_verify_locations(context, cadata=pem)
+    except (ssl.SSLError, ValueError) as exc:
+        raise Refused(f"OpenSSL refused the bundle ({exc!r})") from exc

@@ -1,6 +1,7 @@
 """Type stub for the Rust extension: trust-store reading, PEM/DER handling, the bundle cache."""
 
 from os import PathLike
+from pathlib import Path
 from typing import Optional, Sequence, Union, final
 
 __all__ = [
@@ -8,6 +9,7 @@ __all__ = [
     "Collection",
     "collect",
     "cache_dir",
+    "find_stored",
     "store_bundle",
     "CertInfo",
     "inspect",
@@ -45,9 +47,6 @@ class Root:
     def twin(self) -> Optional[bytes]:
         """Its conforming twin (DER), which contexts and the bundle file get in its place: same name,
         key, validity and other extensions, basicConstraints critical, keyUsage and SKID where missing."""
-    @property
-    def in_lazy_dir(self) -> bool:
-        """OpenSSL finds it in its default (hashed) directory when needed."""
 
 @final
 class Collection:
@@ -60,16 +59,12 @@ class Collection:
     @property
     def pem(self) -> str:
         """The deduplicated bundle, PEM with LF line endings; twins in place of their originals."""
-    @property
-    def eager_pem(self) -> str:
-        """The roots of the bundle that are not in ``lazy_dir``: what a context loads up front."""
 
 def collect(
     certifi: Optional[_Path] = None,
     openssl_file: Optional[_Path] = None,
     openssl_dir: Optional[_Path] = None,
     extra: Sequence[_Path] = ...,
-    lazy_dir: Optional[_Path] = None,
     ssl_cert_file: Optional[str] = None,
     ssl_cert_dir: Optional[str] = None,
     extra_ca_certs: Optional[str] = None,
@@ -80,7 +75,14 @@ BUNDLE_MARK: str
 __version__: str
 
 def cache_dir(chosen: Optional[_Path] = None) -> Optional[str]: ...
-def store_bundle(directory: _Path, content: bytes) -> str: ...
+def find_stored(directory: _Path, collection: Collection) -> Optional[tuple[Path, Path]]:
+    """The collection's bundle file and hashed directory when ``directory`` holds both already,
+    exactly (the directory is then touched: in use); None when it does not."""
+
+def store_bundle(directory: _Path, collection: Collection) -> tuple[Path, Path]:
+    """Stores the collection in ``directory`` (created private if missing), atomically and named by
+    its content: the bundle file, and the same roots as OpenSSL's hashed directory (``capath``,
+    twins in place of their originals). Returns both paths; OSError when the directory is unsafe."""
 
 class VerificationError(ValueError):
     """The OS does not trust the chain; the message says why."""

@@ -134,6 +134,16 @@ def test_injected_clients_verify_and_still_refuse_bad_chains(
         assert_verify_failed(result[host], reason)
 
 
+def test_a_widened_context_parses_no_root_up_front(lane: WinePython, corp_root_in_store: bytes) -> None:
+    """Windows has no default directory of its own: stock parses every store root in every context;
+    corptls's contexts get its hashed directory under LocalAppData and parse none (the clients
+    above verify through it)."""
+    out = parse_json(lane.scenario("contexts"), "contexts")
+    assert out["stock"] > 50 and out["up_front"] == 0, out
+    assert re.fullmatch(r"C:\\users\\[^\\]+\\AppData\\Local\\corptls\\certs-[0-9a-f]{32}", out["capath"], re.I), out
+    assert out["files"] == out["roots"] > 50, out
+
+
 @pytest.mark.parametrize("client", ["requests", "httpx"])
 def test_clients_built_before_inject_and_after_extract(
     lane: WinePython, env: dict[str, str | None], corp_root_in_store: bytes, client: str

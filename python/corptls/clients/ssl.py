@@ -1,7 +1,8 @@
 """ssl: the default trust of every ``SSLContext``.
 
-Loading "the bundle" means: OpenSSL's default directory, which it searches lazily, plus
-up front only the roots that directory lacks (see ``_bundle.Bundle``).
+Loading "the bundle" means: corptls's own hashed directory, which OpenSSL searches lazily (every
+root up front only when the roots live in memory; see ``_bundle.Bundle``). Before a widened
+context's handshake the directory is written again if it has gone.
 
 - ``set_default_verify_paths`` (behind ``load_default_certs``, ``create_default_context()``,
   urllib, http.client, aiohttp) loads the bundle *instead of* OpenSSL's default paths: the
@@ -143,16 +144,21 @@ def apply(module: ModuleType, undo: Undo) -> None:
         else:
             debug("left a context stock at its first handshake: it holds CAs of its own choice, not default trust")
 
+    def before_handshake(context: ssl.SSLContext) -> None:
+        upgrade(context)
+        if context in _widened:
+            _bundle.keep_hashed_dir()
+
     def wrap_socket(self: ssl.SSLContext, sock: Any, server_side: bool = False, *args: Any, **kwargs: Any) -> Any:
         if not server_side:
-            upgrade(self)
+            before_handshake(self)
         return stock_wrap_socket(self, sock, server_side, *args, **kwargs)
 
     def wrap_bio(
         self: ssl.SSLContext, incoming: Any, outgoing: Any, server_side: bool = False, *args: Any, **kwargs: Any
     ) -> Any:
         if not server_side:
-            upgrade(self)
+            before_handshake(self)
         return stock_wrap_bio(self, incoming, outgoing, server_side, *args, **kwargs)
 
     def load_store(context: ssl.SSLContext, storename: str, purpose: Any, held: FrozenSet[bytes]) -> None:

@@ -1,0 +1,45 @@
+"""A context widened by corptls and corptls's hashed directory, for tests/test_hashed_dir.py.
+
+argv: MODE GOOD ROGUE EXPIRED WRONGNAME (URLs of the direct servers). MODE: ``stock`` (no
+corptls: the control), ``kept``, or ``removed`` (the cache directory deleted, as a cleaner would,
+after the context was made and before its first handshake). Prints one JSON line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import ssl
+import sys
+import urllib.request
+
+mode, *urls = sys.argv[1:]
+
+
+def outcome(url: str, context: ssl.SSLContext) -> str:
+    try:
+        urllib.request.urlopen(url, context=context, timeout=10).read()
+        return "ok"
+    except Exception as exc:
+        return f"{type(exc).__name__}: {exc}"
+
+
+out: dict = {}
+if mode != "stock":
+    import corptls
+
+    corptls.inject()
+    bundle = corptls._bundle.collected()
+    assert bundle is not None
+    out["capath"] = bundle.capath
+    out["roots"] = len(corptls.roots())
+    out["files"] = len(os.listdir(bundle.capath)) if bundle.capath else None
+context = ssl.create_default_context()
+out["up_front"] = len(context.get_ca_certs())
+if mode == "removed":
+    shutil.rmtree(os.path.dirname(out["capath"]))
+out["outcomes"] = [outcome(url, context) for url in urls]
+out["loaded"] = [dict(rdn[0] for rdn in c["subject"]).get("commonName") for c in context.get_ca_certs()]  # type: ignore[index,misc]
+out["dir_back"] = bool(out.get("capath")) and os.path.isdir(out["capath"])
+print(json.dumps(out))
