@@ -208,6 +208,26 @@ echo "== nothing"; {RUN} 2>&1; echo "rc=$?"
     assert out["nothing"].splitlines()[-1] == "rc=2", proc
 
 
+def test_a_broken_pipe_ends_the_command_as_without_corptls(stores: Stores, tmp_path: Path) -> None:
+    """CPython ignores SIGPIPE and SIGXFSZ at start-up, and an ignored signal stays ignored across
+    exec: `yes` would then report the broken pipe and exit 1. Under run it dies of SIGPIPE (128 + 13),
+    silently, as it does without corptls; and the kernel shows CMD ignoring what it ignores without."""
+    proc = in_store(
+        f"""
+echo "== control"; yes | head -n1; echo "rc=${{PIPESTATUS[0]}}"
+echo "== run"; {RUN} yes | head -n1; echo "rc=${{PIPESTATUS[0]}}"
+echo "== ignored control"; grep SigIgn /proc/self/status
+echo "== ignored run"; {RUN} grep SigIgn /proc/self/status
+""",
+        stores.corp,
+        tmp_path,
+    )
+    out = sections(proc)
+    assert out["control"] == out["run"] == f"y\nrc={128 + signal.SIGPIPE}\n", proc
+    assert out["ignored run"] == out["ignored control"] != "", proc
+    assert proc.stderr == "", proc.stderr
+
+
 def _started(argv: list[str], tmp_path: Path, **popen: object) -> subprocess.Popen[str]:
     """`argv` with the scrubbed env, once it has printed its first line ("ready")."""
     proc = subprocess.Popen(
