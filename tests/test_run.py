@@ -151,12 +151,17 @@ def test_a_ca_file_the_user_named_is_merged_and_a_missing_one_refused(
     stores: Stores, proxy_env: dict, pki: PKI, tmp_path: Path, bare_venv: venvs.Venv, scripts: dict[str, Path]
 ) -> None:
     """REQUESTS_CA_BUNDLE names the user's own root (the rogue one here): under run requests trusts it
-    still, and the OS store's corporate root too. A variable naming a missing file runs nothing."""
+    still, and the OS store's corporate root too. So does Node with NODE_EXTRA_CA_CERTS naming it (and
+    REQUESTS_CA_BUNDLE empty, so unset: only Node's variable brings the user's root in). A variable
+    naming a missing file runs nothing."""
     child = f"{bare_venv.python} {scripts['python']} {GOOD} {ROGUE}"
+    own, node = f"REQUESTS_CA_BUNDLE= NODE_EXTRA_CA_CERTS={pki.rogue_root_pem}", f"node {scripts['node']}"
     proc = in_store(
         f"""
 echo "== control"; {child}
 echo "== run"; {RUN} {child}
+echo "== node control"; {own} {node} {GOOD} "$HTTPS_PROXY"; {own} {node} {ROGUE} "$HTTPS_PROXY"
+echo "== node run"; {own} {RUN} {node} {GOOD} "$HTTPS_PROXY"; {own} {RUN} {node} {ROGUE} "$HTTPS_PROXY"
 echo "== missing"; REQUESTS_CA_BUNDLE=/nonexistent/ca.pem {RUN} echo ran 2>&1; echo "rc=$?"
 """,
         stores.corp,
@@ -167,6 +172,8 @@ echo "== missing"; REQUESTS_CA_BUNDLE=/nonexistent/ca.pem {RUN} echo ran 2>&1; e
     control, run = last_json(out["control"]), last_json(out["run"])
     assert control[f"requests {ROGUE}"] == "ok" and UNTRUSTED in control[f"requests {GOOD}"], control
     assert run[f"requests {ROGUE}"] == run[f"requests {GOOD}"] == "ok", run
+    assert out["node control"].splitlines() == [NODE_UNTRUSTED, "ok 200"], proc
+    assert out["node run"].splitlines() == ["ok 200", "ok 200"], proc
     assert out["missing"].splitlines() == [
         "corptls run: REQUESTS_CA_BUNDLE=/nonexistent/ca.pem: no such file; unset it, or point it at your CA file "
         "(its roots are then trusted as well)",
