@@ -4,13 +4,16 @@ No container engine here: the override is checked as YAML (what compose reads), 
 is stood in for by a Node child that gets *only* the override's variables, with the in-container
 path remapped to the host copy the override mounts. The corporate root is in the OS store only
 (the store namespace): the control without the variables fails, the rogue host still fails.
+README's harbor recipe runs as written, with a stub `harbor` that reports what it was given.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import ssl
 import subprocess
+import sys
 from pathlib import Path
 
 import yaml
@@ -118,3 +121,63 @@ def test_a_container_stand_in_verifies_the_corporate_chain_with_only_the_overrid
     assert node(GOOD, mounted) == "ok 200"
     assert node(ROGUE, mounted) == NODE_ROGUE
     assert sorted(mounted) == sorted(_containers.variables())
+
+
+def readme_harbor_recipe() -> list[str]:
+    """README's two harbor lines (its bash block), with this interpreter for `uvx corptls` and options
+    of the test's own for `<your options>`."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    block = readme.split("\n### harbor\n", 1)[1].split("```bash\n", 1)[1].split("\n```", 1)[0]
+    lines = block.splitlines()
+    assert len(lines) == 2 and all(line.startswith("uvx corptls ") for line in lines), lines
+    return [line.replace("uvx corptls", '"$PY" -m corptls', 1).replace("<your options>", "-a x") for line in lines]
+
+
+# What the stub harbor prints: its argv and the variables it got (NAMES), as JSON.
+HARBOR_STUB = """
+import json, os, sys
+print(json.dumps({"argv": sys.argv[1:], "env": {name: os.environ.get(name) for name in NAMES}}))
+"""
+
+
+def harbor_stub(directory: Path) -> None:
+    """HARBOR_STUB as the executable `harbor` in `directory`, for the agents' variables and CORPTLS_AUTOLOAD."""
+    stub = directory / "harbor"
+    stub.write_text(f"#!{sys.executable}\nNAMES = {sorted(AGENT_NAMES | {'CORPTLS_AUTOLOAD'})!r}\n{HARBOR_STUB}")
+    stub.chmod(0o755)
+
+
+def test_the_readme_harbor_recipe_with_a_stub_harbor(stores: Stores, pki: PKI, tmp_path: Path) -> None:
+    """README's two lines as written, harbor a stub on PATH, and the PowerShell spelling without `--`:
+    harbor gets its argv as given and the variables pointing at a bundle with the corporate root, and
+    the override it is handed mounts the copy, which holds that root too. run itself says nothing."""
+    write, run = readme_harbor_recipe()
+    assert " run -- harbor run " in run, run
+    (tmp_path / "bin").mkdir()
+    harbor_stub(tmp_path / "bin")
+    project = tmp_path / "project"
+    project.mkdir()
+    proc = in_store(
+        f"""
+cd {project}
+echo "== write"; {write}
+echo "== run"; {run}
+echo "== run without --"; {run.replace(" run -- harbor ", " run harbor ")}
+""",
+        stores.corp,
+        tmp_path,
+        env={"PATH": f"{tmp_path / 'bin'}:{os.environ['PATH']}"},
+    )
+    assert proc.returncode == 0, proc
+    out = sections(proc)
+    assert out["write"] == "" and all(line.startswith("corptls env: ") for line in proc.stderr.splitlines()), proc
+    corp = ssl.PEM_cert_to_DER_cert(pki.corp_root_pem.read_text())
+    for spelling in ("run", "run without --"):
+        got = json.loads(out[spelling])
+        assert got["argv"] == ["run", "-a", "x", "--extra-docker-compose", "corp-ca.compose.yaml"], got
+        assert got["env"].pop("CORPTLS_AUTOLOAD") == "1", got
+        (bundle,) = set(got["env"].values())  # every variable names the one bundle file
+        assert bundle.startswith(f"{tmp_path}/cache/corptls/bundle-") and corp in der_ders(Path(bundle)), got
+    main = yaml.safe_load((project / "corp-ca.compose.yaml").read_text())["services"]["main"]
+    assert main["volumes"] == [{**VOLUME, "source": str(project / "corptls-ca.pem")}], main
+    assert corp in der_ders(project / "corptls-ca.pem")

@@ -151,12 +151,17 @@ def test_a_ca_file_the_user_named_is_merged_and_a_missing_one_refused(
     stores: Stores, proxy_env: dict, pki: PKI, tmp_path: Path, bare_venv: venvs.Venv, scripts: dict[str, Path]
 ) -> None:
     """REQUESTS_CA_BUNDLE names the user's own root (the rogue one here): under run requests trusts it
-    still, and the OS store's corporate root too. A variable naming a missing file runs nothing."""
+    still, and the OS store's corporate root too. So does Node with NODE_EXTRA_CA_CERTS naming it (and
+    REQUESTS_CA_BUNDLE empty, so unset: only Node's variable brings the user's root in). A variable
+    naming a missing file runs nothing."""
     child = f"{bare_venv.python} {scripts['python']} {GOOD} {ROGUE}"
+    own, node = f"REQUESTS_CA_BUNDLE= NODE_EXTRA_CA_CERTS={pki.rogue_root_pem}", f"node {scripts['node']}"
     proc = in_store(
         f"""
 echo "== control"; {child}
 echo "== run"; {RUN} {child}
+echo "== node control"; {own} {node} {GOOD} "$HTTPS_PROXY"; {own} {node} {ROGUE} "$HTTPS_PROXY"
+echo "== node run"; {own} {RUN} {node} {GOOD} "$HTTPS_PROXY"; {own} {RUN} {node} {ROGUE} "$HTTPS_PROXY"
 echo "== missing"; REQUESTS_CA_BUNDLE=/nonexistent/ca.pem {RUN} echo ran 2>&1; echo "rc=$?"
 """,
         stores.corp,
@@ -167,6 +172,8 @@ echo "== missing"; REQUESTS_CA_BUNDLE=/nonexistent/ca.pem {RUN} echo ran 2>&1; e
     control, run = last_json(out["control"]), last_json(out["run"])
     assert control[f"requests {ROGUE}"] == "ok" and UNTRUSTED in control[f"requests {GOOD}"], control
     assert run[f"requests {ROGUE}"] == run[f"requests {GOOD}"] == "ok", run
+    assert out["node control"].splitlines() == [NODE_UNTRUSTED, "ok 200"], proc
+    assert out["node run"].splitlines() == ["ok 200", "ok 200"], proc
     assert out["missing"].splitlines() == [
         "corptls run: REQUESTS_CA_BUNDLE=/nonexistent/ca.pem: no such file; unset it, or point it at your CA file "
         "(its roots are then trusted as well)",
@@ -206,6 +213,26 @@ echo "== nothing"; {RUN} 2>&1; echo "rc=$?"
     assert out["missing"].splitlines() == ["corptls run: no-such-command: command not found", "rc=127"]
     assert out["not executable"].splitlines() == [f"corptls run: {tmp_path}/plain.txt: Permission denied", "rc=126"]
     assert out["nothing"].splitlines()[-1] == "rc=2", proc
+
+
+def test_a_broken_pipe_ends_the_command_as_without_corptls(stores: Stores, tmp_path: Path) -> None:
+    """CPython ignores SIGPIPE and SIGXFSZ at start-up, and an ignored signal stays ignored across
+    exec: `yes` would then report the broken pipe and exit 1. Under run it dies of SIGPIPE (128 + 13),
+    silently, as it does without corptls; and the kernel shows CMD ignoring what it ignores without."""
+    proc = in_store(
+        f"""
+echo "== control"; yes | head -n1; echo "rc=${{PIPESTATUS[0]}}"
+echo "== run"; {RUN} yes | head -n1; echo "rc=${{PIPESTATUS[0]}}"
+echo "== ignored control"; grep SigIgn /proc/self/status
+echo "== ignored run"; {RUN} grep SigIgn /proc/self/status
+""",
+        stores.corp,
+        tmp_path,
+    )
+    out = sections(proc)
+    assert out["control"] == out["run"] == f"y\nrc={128 + signal.SIGPIPE}\n", proc
+    assert out["ignored run"] == out["ignored control"] != "", proc
+    assert proc.stderr == "", proc.stderr
 
 
 def _started(argv: list[str], tmp_path: Path, **popen: object) -> subprocess.Popen[str]:

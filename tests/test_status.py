@@ -142,4 +142,12 @@ def test_doctor_shows_this_interpreter(scenario: Scenario, stores: Stores) -> No
     off = scenario(doctor.format(""), store=stores.corp)
     assert "this interpreter: corptls not injected; patches: none; bundle in use: none" in off.stdout.splitlines(), off
     text = scenario(doctor.format(""), store=stores.corp, env={"CORPTLS_AUTOLOAD": "1"})
-    assert "this interpreter: corptls injected by autoload; patches: ssl; bundle in use: none" in text.stdout, text
+    assert (
+        "this interpreter: corptls injected by autoload; patches: ssl; bundle in use: not collected yet"
+        in text.stdout.splitlines()
+    ), text
+    used = scenario(
+        "import corptls; corptls.inject(); print(corptls.bundle_path()); " + doctor.format(""), store=stores.corp
+    )
+    path, *lines = used.stdout.splitlines()
+    assert f"this interpreter: corptls injected; patches: ssl; bundle in use: {path}" in lines, used

@@ -51,7 +51,8 @@ def add_parsers(commands: "argparse._SubParsersAction[Any]") -> None:
         "corptls env --shell cmd > corptls-env.cmd && call corptls-env.cmd in cmd. "
         "For containers, --shell compose writes a compose override that mounts a copy of the "
         f"bundle read-only at {_containers.TARGET} and points the variables there (harbor: "
-        "--extra-docker-compose FILE); --shell dotenv the variables for --env-file.",
+        "--extra-docker-compose FILE); --shell dotenv the variables for docker run --env-file or a "
+        "compose service's env_file: (not harbor's --env-file, which harbor loads into itself).",
     )
     env.add_argument(
         "--shell",

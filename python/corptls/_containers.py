@@ -51,8 +51,10 @@ def compose(source: str, services: Sequence[str]) -> str:
 
 
 def dotenv() -> str:
-    """``NAME=VALUE`` lines for ``--env-file`` (docker run, compose, harbor): no quotes, as docker
-    takes the value verbatim; the bundle must be mounted at TARGET."""
+    """``NAME=VALUE`` lines for ``docker run --env-file`` or a compose service's ``env_file:``: no
+    quotes, as docker takes the value verbatim; the bundle must be mounted at TARGET. Not for
+    harbor's ``--env-file``: harbor loads that file into its own process (override=True), where
+    TARGET does not exist; harbor takes the compose override (``--extra-docker-compose``)."""
     header = f"# corptls env --shell dotenv: mount the bundle copy read-only at {TARGET}\n"
     return header + "".join(f"{name}={value}\n" for name, value in variables().items())
 

@@ -11,9 +11,11 @@ def _interpreter_line(status: Dict[str, Any]) -> str:
     """``corptls.status()`` of the interpreter running doctor, in one line."""
     how = "injected" + (" by autoload" if status["autoloaded"] else "") if status["injected"] else "not injected"
     failed = f"; failed: {status['reason']}" if status["state"] == "failed" else ""
+    # Injected before any client asked for roots: the store is read on first use, nothing failed.
+    pending = status["injected"] and status["state"] == "unset"
     return (
         f"this interpreter: corptls {how}; patches: {', '.join(status['patches']) or 'none'}; "
-        f"bundle in use: {status['bundle'] or 'none'}{failed}"
+        f"bundle in use: {status['bundle'] or ('not collected yet' if pending else 'none')}{failed}"
     )
 
 

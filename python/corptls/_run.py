@@ -20,7 +20,7 @@ import shutil
 import signal
 import subprocess
 import sys
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Dict, List, Mapping, NoReturn, Optional
 
 from . import _bundle, _exports, _warnings
 from ._warnings import say
@@ -119,10 +119,26 @@ def _exec(command: List[str], env: Dict[str, str]) -> int:
         if stream is not None:
             stream.flush()
     try:
-        os.execvpe(command[0], command, env)
+        _become(command, env)
     except FileNotFoundError:
         say(f"corptls run: {command[0]}: command not found")
         return NOT_FOUND
     except OSError as exc:
         say(f"corptls run: {command[0]}: {exc.strerror or exc}")
         return NOT_EXECUTABLE
+
+
+#: Signals CPython ignores at start-up (so a write to a closed pipe raises instead of killing it).
+_IGNORED_BY_PYTHON = tuple(getattr(signal, name) for name in ("SIGPIPE", "SIGXFZ", "SIGXFSZ") if hasattr(signal, name))
+
+
+def _become(command: List[str], env: Dict[str, str]) -> NoReturn:
+    """exec CMD with those signals at their default again, as subprocess's ``restore_signals`` does:
+    an ignored signal stays ignored across exec, and ``yes | head -1`` would end ``yes`` with "Broken
+    pipe" and exit 1 instead of SIGPIPE. When exec fails, corptls goes on as Python set it up."""
+    ignored = {signum: signal.signal(signum, signal.SIG_DFL) for signum in _IGNORED_BY_PYTHON}
+    try:
+        os.execvpe(command[0], command, env)
+    finally:
+        for signum, handler in ignored.items():
+            signal.signal(signum, handler)
