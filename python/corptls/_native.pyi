@@ -1,6 +1,7 @@
 """Type stub for the Rust extension: trust-store reading, PEM/DER handling, the bundle cache."""
 
 from os import PathLike
+from pathlib import Path
 from typing import Optional, Sequence, Union, final
 
 __all__ = [
@@ -79,7 +80,7 @@ def collect(
 BUNDLE_MARK: str
 __version__: str
 
-def cache_dir(chosen: Optional[_Path] = None) -> Optional[str]: ...
+def cache_dir(chosen: Optional[_Path] = None) -> Optional[Path]: ...
 def store_bundle(directory: _Path, content: bytes) -> str: ...
 
 class VerificationError(ValueError):
