@@ -11,21 +11,27 @@ from pathlib import Path
 import pytest
 
 import corptls
-from corptls import _autoload, _warnings
+from corptls import _autoload, _commands, _files, _warnings
+
+PACKAGE = Path(_autoload.__file__).parent
 
 
 def test_the_core_never_imports_the_start_up_hook() -> None:
     """The start-up hook (_autoload) depends on the core, never the reverse: only the command that
     switches it (_switch) imports it."""
-    package = Path(_autoload.__file__).parent
     importers = set()
-    for path in package.rglob("*.py"):
+    for path in PACKAGE.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             names = [node.module or ""] if isinstance(node, ast.ImportFrom) else []
             names += [a.name for a in node.names] if isinstance(node, (ast.Import, ast.ImportFrom)) else []
             if path.name != "_autoload.py" and any(n.split(".")[-1] == "_autoload" for n in names):
-                importers.add(path.relative_to(package).as_posix())
+                importers.add(path.relative_to(PACKAGE).as_posix())
     assert importers == {"_switch.py"}
+
+
+def test_one_atomic_write_helper() -> None:
+    assert _commands.write_atomically is _files.write_atomically
+    assert "mkstemp" not in (PACKAGE / "_switch.py").read_text() + (PACKAGE / "_commands.py").read_text()
 
 
 def test_the_advice_fits_the_caller(monkeypatch: pytest.MonkeyPatch) -> None:
