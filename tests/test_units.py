@@ -8,13 +8,16 @@ import contextlib
 import io
 import os
 import re
+import ssl
 import stat
 import sys
 from pathlib import Path
 
 import pytest
 
-from corptls import _autoload, _commands, _exports, _files, _policy, _switch, _warnings
+from corptls import _autoload, _bundle, _commands, _exports, _files, _native, _policy, _switch, _warnings
+
+FIXTURES = Path(__file__).parent / "fixtures"
 
 # --------------------------------------------------------------------------- shells
 
@@ -264,3 +267,43 @@ def test_doctor_splits_only_path_lists(tmp_path: Path) -> None:
     findings = _policy.settings_findings(env)
     assert [f["setting"].split("=")[0] for f in findings] == ["CORPTLS_EXTRA_CA_CERTS"], findings
     assert f"missing path ({missing})" in findings[0]["reason"]
+
+
+# --------------------------------------------------------------------------- default trust
+
+
+def test_files_know_a_file_by_its_name_or_by_the_inode_it_had(tmp_path: Path) -> None:
+    recorded = tmp_path / "cacert.pem"
+    recorded.write_text("certifi's")
+    files = _bundle.Files([str(recorded)])
+    assert files.holds(str(recorded)) and files.holds(recorded) and files.holds(os.fsencode(recorded))
+    os.link(recorded, tmp_path / "link.pem")
+    assert files.holds(tmp_path / "link.pem")  # another name of the same file
+    (tmp_path / "copy.pem").write_text("certifi's")
+    assert not files.holds(tmp_path / "copy.pem")  # the same bytes are not the file
+    recorded.rename(tmp_path / "moved.pem")
+    recorded.write_text("a file put in its place")
+    assert files.holds(recorded) and files.holds(tmp_path / "moved.pem")  # the name, and the file it named
+
+    class NoPath:
+        def __fspath__(self) -> object:
+            return 3
+
+    assert not any(files.holds(p) for p in (None, 3, [str(recorded)], NoPath()))  # stock's to refuse
+
+
+def test_a_bundle_recognises_certifis_file_and_certifis_set(tmp_path: Path) -> None:
+    certifi, extra = FIXTURES / "ca.pem", FIXTURES / "ca2.pem"
+    bundle = _bundle.Bundle(
+        _native.collect(certifi, extra=[extra]),
+        None,
+        _bundle.Files([str(certifi)]),
+        _bundle.Files([str(tmp_path)]),
+        None,
+    )
+    assert bundle.is_default_file(str(certifi)) and not bundle.is_default_file(str(extra))
+    assert bundle.is_default_dir(tmp_path) and not bundle.is_default_dir(FIXTURES)
+    ca, ca2 = (ssl.PEM_cert_to_DER_cert(p.read_text()) for p in (certifi, extra))
+    assert bundle.holds_certifi_set([ca])
+    assert not bundle.holds_certifi_set([ca, ca2])  # certifi's roots and one of the program's own
+    assert not bundle.holds_certifi_set([ca2]) and not bundle.holds_certifi_set([])
