@@ -15,7 +15,19 @@ from pathlib import Path
 
 import pytest
 
-from corptls import _autoload, _bundle, _commands, _exports, _files, _native, _policy, _switch, _warnings
+from corptls import (
+    _autoload,
+    _bundle,
+    _commands,
+    _doctor,
+    _exports,
+    _files,
+    _masks,
+    _native,
+    _policy,
+    _switch,
+    _warnings,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -156,7 +168,28 @@ def test_cmd_rejects_a_whole_render_with_one_clear_error() -> None:
     assert _exports.render("powershell", AWKWARD).isascii()
 
 
-# --------------------------------------------------------------------------- reports without a stderr
+def test_posix_lines_carry_every_character_in_single_quotes() -> None:
+    value = r"""/home/it's me/$HOME `x` \ "q" ü.pem"""
+    assert _exports.line("bash", "V", value) == r"""export V='/home/it'\''s me/$HOME `x` \ "q" ü.pem'"""
+    assert _exports.line("zsh", "V", value) == _exports.line("bash", "V", value)
+    # fish: inside single quotes a backslash escapes a quote or a backslash, so both are escaped.
+    assert _exports.line("fish", "V", value) == r"""set -gx V '/home/it\'s me/$HOME `x` \\ "q" ü.pem'"""
+
+
+def test_render_sets_every_variable_and_refuses_what_no_shell_can_hold() -> None:
+    names = [name for name, _ in _exports.PATH_VARIABLES]
+    assert _exports.render("bash", "/b.pem").splitlines() == [f"export {n}='/b.pem'" for n in names] + [
+        "export UV_SYSTEM_CERTS='true'"
+    ]
+    assert _exports.render("fish", "/b.pem").splitlines()[0] == "set -gx SSL_CERT_FILE '/b.pem'"
+    for shell in _exports.SHELLS:
+        with pytest.raises(ValueError, match="V: a value cannot hold a NUL character"):
+            _exports.line(shell, "V", "a\0b")
+    with pytest.raises(ValueError, match="unknown shell 'nu'; known: bash, zsh, fish, powershell, cmd"):
+        _exports.line("nu", "V", "x")
+
+
+# --------------------------------------------------------------------------- reports: never raising, never a credential
 
 
 def test_say_and_warn_without_a_usable_stderr(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -173,6 +206,36 @@ def test_say_and_warn_without_a_usable_stderr(monkeypatch: pytest.MonkeyPatch, t
             monkeypatch.setattr(_warnings, "one_line", one_line)
             with pytest.warns(_warnings.CorptlsWarning) if not one_line else contextlib.nullcontext():
                 _warnings.warn("corptls: a problem")
+
+
+def test_credentials_in_urls_are_masked() -> None:
+    text = "via http://alice:s3cr3t@proxy.corp:8080 and HTTPS://t0ken@gw/x, not https://plain/ or bob@host"
+    assert (
+        _masks.masked(text)
+        == "via http://alice:***@proxy.corp:8080 and HTTPS://***@gw/x, not https://plain/ or bob@host"
+    )
+    assert _masks.masked("http://u:p@ss@proxy:1") == "http://u:***@proxy:1"  # the user info runs to the last @
+
+
+def test_proxy_settings_are_masked_without_a_scheme_too() -> None:
+    assert _masks.setting("HTTPS_PROXY", "alice:pw@proxy:3128") == "alice:***@proxy:3128"
+    assert _masks.setting("all_proxy", "t0ken@proxy:3128") == "***@proxy:3128"
+    assert _masks.setting("ALL_PROXY", "socks5://a:b@c") == "socks5://a:***@c"
+    assert _masks.setting("NO_PROXY", "a@b,c") == "a@b,c"  # host names, no credentials
+    assert _masks.setting("SSL_CERT_FILE", "/x/u:p@y.pem") == "/x/u:p@y.pem"  # a path, not a URL
+
+
+def test_a_whole_report_is_masked() -> None:
+    report = {
+        "proxy": "http://u:p@h:1",
+        "list": ["https://t@h/", 3, None],
+        "deeper": {"error": "at http://u:p@h:1: no"},
+    }
+    assert _masks.report(report) == {
+        "proxy": "http://u:***@h:1",
+        "list": ["https://***@h/", 3, None],
+        "deeper": {"error": "at http://u:***@h:1: no"},
+    }
 
 
 # --------------------------------------------------------------------------- files and stdout
@@ -250,7 +313,7 @@ def test_bundle_and_posix_env_output_keep_lf_where_text_mode_writes_crlf(monkeyp
     assert raw.getvalue() == b"before\r\nexport A='x'\nexport B='y'\n"
 
 
-# --------------------------------------------------------------------------- doctor: which variables are lists
+# --------------------------------------------------------------------------- doctor and bundle --sources
 
 
 def test_doctor_splits_only_path_lists(tmp_path: Path) -> None:
@@ -267,6 +330,54 @@ def test_doctor_splits_only_path_lists(tmp_path: Path) -> None:
     findings = _policy.settings_findings(env)
     assert [f["setting"].split("=")[0] for f in findings] == ["CORPTLS_EXTRA_CA_CERTS"], findings
     assert f"missing path ({missing})" in findings[0]["reason"]
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://api.openai.com", ("api.openai.com", 443)),
+        ("api.openai.com:8443", ("api.openai.com", 8443)),  # https:// is implied
+        ("HTTPS://API.Example.COM/v1?q=1", ("api.example.com", 443)),
+        ("https://user:pw@[::1]:8443/", ("::1", 8443)),
+    ],
+)
+def test_doctor_takes_https_host_and_port(url: str, expected: tuple[str, int]) -> None:
+    assert _doctor._parse(url) == expected
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("http://x", "not an https URL: 'http://x' (expected https://host[:port])"),
+        ("https://", "not an https URL: 'https://' (expected https://host[:port])"),
+        ("https://host:x", "bad port in 'https://host:x'"),
+        ("https://host:65536", "bad port in 'https://host:65536'"),
+        ("host:0", "bad port in 'host:0'"),
+    ],
+)
+def test_doctor_refuses_anything_else(url: str, message: str) -> None:
+    with pytest.raises(ValueError) as caught:
+        _doctor._parse(url)
+    assert str(caught.value) == message
+
+
+def test_the_interception_product_is_named_by_whole_words() -> None:
+    assert _policy.product("CN=Zscaler Intermediate Root CA, O=Zscaler Inc.") == "Zscaler"
+    assert _policy.product("cn=NETSKOPE ROOT") == "Netskope"
+    assert _policy.product("O=PaloAlto CN=Forward Trust") == "Palo Alto Networks"
+    assert _policy.product("O=Check Point Software CN=Fortinet") == "Fortinet FortiGate"  # the table's order
+    assert _policy.product("O=Preset Charleston Bank") is None  # not ESET, not Charles Proxy
+    assert _policy.product("CN=DigiCert Global Root G2") is None
+
+
+def test_bundle_sources_name_root_labels() -> None:
+    assert _commands.parse_sources("os") == {"os"}
+    assert _commands.parse_sources(" openssl , certifi ,") == {"openssl-file", "openssl-dir", "certifi"}
+    assert _commands.parse_sources("extra") == {"SSL_CERT_FILE", "SSL_CERT_DIR", "CORPTLS_EXTRA_CA_CERTS", "extra"}
+    with pytest.raises(ValueError, match=r"^unknown source 'bogus', 'x'; choose from os, certifi, openssl, extra$"):
+        _commands.parse_sources("os,bogus,x")
+    with pytest.raises(ValueError, match=r"^unknown source \(none given\)"):
+        _commands.parse_sources(" , ")
 
 
 # --------------------------------------------------------------------------- default trust
