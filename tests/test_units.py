@@ -22,6 +22,7 @@ from corptls import (
     _doctor,
     _exports,
     _files,
+    _hookfiles,
     _masks,
     _native,
     _policy,
@@ -264,20 +265,29 @@ def test_switch_write_keeps_mode_line_endings_and_foreign_bytes(tmp_path: Path) 
         user = b"# -*- coding: latin-1 -*-\r\nNAME = 'J\xfcrgen'\r\n"
         custom.write_bytes(user)
         custom.chmod(0o640)
-        _switch._write(str(custom), _switch._read(str(custom)) + _switch.BEGIN + "pass\n" + _switch.END)
+        _switch._write(str(custom), _hookfiles.read(str(custom)) + _hookfiles.BEGIN + "pass\n" + _hookfiles.END)
         assert stat.S_IMODE(custom.stat().st_mode) == 0o640
         text = custom.read_bytes()
         assert text.startswith(user) and text.endswith(b"pass\n# <<< corptls autoload <<<\n"), text
-        _switch._write(str(custom), _switch._without_block(_switch._read(str(custom))))
+        _switch._write(str(custom), _hookfiles.without_block(_hookfiles.read(str(custom))))
         assert custom.read_bytes() == user
     finally:
         os.umask(old)
 
 
-def test_switch_status_reads_a_hook_with_crlf_line_endings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_switch, "site_dir", lambda user: str(tmp_path))
+def test_hook_status_reads_a_hook_with_crlf_line_endings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_hookfiles, "site_dir", lambda user: str(tmp_path))
     (tmp_path / _autoload.PTH_NAME).write_bytes(_autoload.pth_text(True).replace("\n", "\r\n").encode("ascii"))
-    assert f"hook: {tmp_path / _autoload.PTH_NAME}: enabled" in _switch.status(False)
+    assert f"hook: {tmp_path / _autoload.PTH_NAME}: enabled" in _hookfiles.status(False)
+
+
+def test_only_corptls_block_is_taken_out_of_sitecustomize() -> None:
+    block = _hookfiles.BEGIN + "import os, sys; exec(...)\n" + _hookfiles.END
+    before, after = "import usercustomize\r\n", "# mine\nX = 1\n"
+    assert _hookfiles.without_block(before + block + after) == before + after
+    assert _hookfiles.without_block(before + after) == before + after
+    assert _hookfiles.without_block(before + block[:-10]) == before  # no end marker: the rest was ours
+    assert _hookfiles.without_block(block + block) == block  # one block at a time: enable writes one
 
 
 def test_replace_retries_while_windows_holds_the_file_open(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

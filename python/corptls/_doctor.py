@@ -25,7 +25,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import corptls
 
-from . import _bundle, _masks, _native, _policy, _render, _switch
+from . import _bundle, _hookfiles, _masks, _native, _policy, _render
 from ._report import EnvironmentReport, Interception, SourceCount, UrlReport
 from ._warnings import say
 
@@ -48,7 +48,7 @@ def environment() -> EnvironmentReport:
             "corptls": corptls.__version__,
             "platform": platform.platform(),
         },
-        "autoload": _switch.status(False),
+        "autoload": _hookfiles.status(False),
         "interpreter": interpreter,
         "bundle": bundle.path if bundle else None,
         "sources": per_source,
