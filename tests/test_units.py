@@ -371,6 +371,31 @@ def test_doctor_refuses_anything_else(url: str, message: str) -> None:
     assert str(caught.value) == message
 
 
+def test_interception_advice_follows_corptlss_verdict() -> None:
+    assert "run `corptls.inject()` in your program" in _policy.interception_advice("CN=Corp", None, True)
+    rejected = _policy.interception_advice("CN=Corp", "certificate has expired", True)
+    assert "(certificate has expired): the chain itself is at fault" in rejected, rejected
+    unknown = _policy.interception_advice("CN=Evil", "unable to get local issuer certificate", False)
+    assert unknown.startswith("The chain is anchored in CN=Evil, which nothing here trusts.") and unknown.endswith(
+        ": stop."
+    )
+
+
+def test_what_becomes_of_a_certificate_that_breaks_a_strict_rule() -> None:
+    rules = ["Basic Constraints of CA cert not marked critical", "CA cert does not include key usage extension"]
+
+    def warning(root: bool, twinned: bool, relaxed: bool) -> str:
+        return _policy.strict_warning("CN=X", rules, root, twinned, relaxed)
+
+    assert warning(True, True, False).startswith(f"CN=X (root): {rules[0]}; {rules[1]}: ")
+    assert "corptls repairs it" in warning(True, True, False)
+    assert warning(True, True, True) == warning(True, True, False)  # a twin needs no opt-in
+    assert "corptls has no twin for this root" in warning(True, False, True)
+    assert warning(False, True, False).startswith(f"CN=X: {rules[0]}; ")  # twins are for roots only
+    assert "only its issuer can fix it" in warning(False, True, False)
+    assert "CORPTLS_X509_STRICT=0 is in force" in warning(False, False, True)
+
+
 def test_the_interception_product_is_named_by_whole_words() -> None:
     assert _policy.product("CN=Zscaler Intermediate Root CA, O=Zscaler Inc.") == "Zscaler"
     assert _policy.product("cn=NETSKOPE ROOT") == "Netskope"
