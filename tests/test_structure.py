@@ -6,12 +6,13 @@ from __future__ import annotations
 import ast
 import importlib.metadata
 import re
+import warnings
 from pathlib import Path
 
 import pytest
 
 import corptls
-from corptls import _autoload, _commands, _files, _warnings
+from corptls import _autoload, _bundle, _cli, _commands, _exports, _files, _warnings
 
 PACKAGE = Path(_autoload.__file__).parent
 
@@ -35,11 +36,38 @@ def test_one_atomic_write_helper() -> None:
 
 
 def test_the_advice_fits_the_caller(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A program that called inject() is not told to switch autoload on; autoload's own line is."""
-    monkeypatch.setattr(_warnings, "one_line", False)
+    """A program that called inject() is not told to switch autoload on; autoload's own line is; a
+    command's is told neither (CORPTLS_DISABLE does not stop a command)."""
+    monkeypatch.setattr(_warnings, "caller", "inject")
     assert "autoload" not in _warnings.fix() and "CORPTLS_DISABLE=1" in _warnings.fix()
-    monkeypatch.setattr(_warnings, "one_line", True)
+    monkeypatch.setattr(_warnings, "caller", "autoload")
     assert "corptls autoload enable" in _warnings.fix()
+    monkeypatch.setattr(_warnings, "caller", "command")
+    assert _warnings.fix() == "Fix: pip install --force-reinstall corptls"
+
+
+@pytest.mark.parametrize(
+    ("argv", "status"), [(["run", "--", "/nonexistent/cmd"], 127), (["env", "--shell", "bash"], 0)]
+)
+def test_a_failure_under_run_or_env_does_not_advise_autoload(
+    argv: list[str], status: int, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """``corptls run`` reports in one line, as autoload does; its advice is still a command's."""
+    monkeypatch.setattr(_warnings, "caller", _warnings.caller)  # each restored afterwards
+    monkeypatch.setattr(_warnings, "one_line", _warnings.one_line)
+    monkeypatch.setattr(_bundle, "_now", _bundle._now)
+    monkeypatch.setattr(_bundle, "_handed_out", _bundle.Files())
+    monkeypatch.setenv("CORPTLS_CACHE_DIR", str(tmp_path))
+    for name, _ in _exports.PATH_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    assert _cli.main(argv) == status
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        _bundle.fail("OpenSSL refused the bundle (a test)")  # as a patched context reports it
+    reports = capsys.readouterr().err.splitlines() + [str(w.message) for w in caught]
+    failure = "corptls: OpenSSL refused the bundle (a test); Python's default trust is used. "
+    assert failure + "Fix: pip install --force-reinstall corptls" in reports, reports
+    assert not any("autoload" in report for report in reports), reports
 
 
 def test_one_version_source() -> None:
