@@ -1,5 +1,5 @@
-"""How the package is put together: dependencies point one way (start-up hook -> core), and
-texts fit who reads them. In-process and fast."""
+"""How the package is put together: dependencies point one way (start-up hook and commands ->
+core), and texts fit who reads them. In-process and fast."""
 
 from __future__ import annotations
 
@@ -15,19 +15,56 @@ import corptls
 from corptls import _autoload, _bundle, _cli, _commands, _exports, _files, _warnings
 
 PACKAGE = Path(_autoload.__file__).parent
+#: What a program's inject() and the clients' patches run (``clients`` is the sub-package).
+CORE = set("__init__ auto _api _bundle _hooks _undo _warnings _log _status _files _masks _exports clients".split())
+#: The commands, each a sub-command that _cli assembles.
+COMMANDS = set("_switch _commands _doctor _run".split())
+#: The start-up hook, the command line, and what only they use.
+OUTER = COMMANDS | set("__main__ _cli _autoload _hookfiles _containers _policy _render _report".split())
 
 
-def test_the_core_never_imports_the_start_up_hook() -> None:
-    """The start-up hook (_autoload) depends on the core, never the reverse: only the command that
-    switches it (_switch) and the reader of its files (_hookfiles) import it."""
-    importers = set()
+def _imports() -> dict[str, set[str]]:
+    """Each module of the package (``clients`` for its sub-package), with the modules of the package
+    it imports anywhere in its code (``__init__`` for ``import corptls``)."""
+    found: dict[str, set[str]] = {}
     for path in PACKAGE.rglob("*.py"):
+        parts = path.relative_to(PACKAGE).with_suffix("").parts
+        imported = found.setdefault(parts[0], set())
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else []
-            names += [a.name for a in node.names] if isinstance(node, (ast.Import, ast.ImportFrom)) else []
-            if path.name != "_autoload.py" and any(n.split(".")[-1] == "_autoload" for n in names):
-                importers.add(path.relative_to(PACKAGE).as_posix())
-    assert importers == {"_switch.py", "_hookfiles.py"}
+            if isinstance(node, ast.Import):
+                names = [a.name.split(".") for a in node.names if a.name.split(".")[0] == "corptls"]
+                imported |= {name[1] if len(name) > 1 else "__init__" for name in names}
+            elif isinstance(node, ast.ImportFrom):
+                module = (node.module or "").split(".") if node.module else []
+                if node.level:  # relative to the package or to clients/
+                    below = [*parts[: len(parts) - node.level], *module]
+                elif module[0] == "corptls":
+                    below = module[1:]
+                else:
+                    continue
+                imported |= {below[0]} if below else {a.name for a in node.names}
+        imported.discard(parts[0])
+    return found
+
+
+def test_every_module_is_core_or_outer() -> None:
+    assert set(_imports()) == CORE | OUTER  # a new module: put it in one of them
+
+
+def test_the_core_imports_no_command_and_not_the_start_up_hook() -> None:
+    leaks = {name: imported & OUTER for name, imported in _imports().items() if name in CORE and imported & OUTER}
+    assert leaks == {}
+
+
+def test_no_command_imports_another() -> None:
+    """Only _cli assembles the commands: no command, and nothing a command uses, imports a command."""
+    importers = {name for name, imported in _imports().items() if imported & COMMANDS}
+    assert importers == {"_cli"}
+
+
+def test_the_start_up_hook_is_imported_by_its_switch_and_reader_only() -> None:
+    importers = {name for name, imported in _imports().items() if "_autoload" in imported}
+    assert importers == {"_switch", "_hookfiles"}
 
 
 def test_one_atomic_write_helper() -> None:
