@@ -72,10 +72,12 @@ def inject(
 
 
 def hand_over() -> None:
-    """inject(lazy=True) for the start-up hook: reports become one line, status() says autoloaded."""
+    """inject(lazy=True) for the start-up hook: reports become one line with autoload's advice,
+    status() says autoloaded."""
     global _autoloaded
     from . import _warnings
 
+    _warnings.caller = "autoload"
     _warnings.one_line = True
     _autoloaded = True
     inject(lazy=True)

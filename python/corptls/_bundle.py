@@ -46,9 +46,11 @@ class Files:
             self.ids |= {found}
 
     def holds(self, path: object) -> bool:
+        if not isinstance(path, (str, bytes, os.PathLike)):  # not a path at all: stock's to refuse
+            return False
         try:
-            name = os.fsdecode(os.fspath(path))  # type: ignore[call-overload]
-        except TypeError:  # not a path at all: stock's to refuse
+            name = os.fsdecode(path)
+        except TypeError:  # a PathLike whose __fspath__ returns no path: stock's to refuse too
             return False
         return name in self.names or _file_id(name) in self.ids
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from typing import List, NoReturn, Optional
 
-from . import _commands, _doctor, _run, _switch
+from . import _commands, _doctor, _run, _switch, _warnings
 
 
 class _Parser(argparse.ArgumentParser):
@@ -17,6 +17,9 @@ class _Parser(argparse.ArgumentParser):
 
 
 def main(argv: Optional[List[str]] = None) -> int:
+    # Reports speak to the command's user from here on (an enabled autoload took over before: at the
+    # imports above, which import ssl).
+    _warnings.caller = "command"
     parser = _Parser(prog="corptls", description="Trust the OS certificate store in Python.")
     parser.set_defaults(run=lambda a: _doctor.run(None, False, 10.0))  # no command: the diagnosis
     commands = parser.add_subparsers(title="commands")

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import base64
-import dataclasses
 import http.client
 import os
 import platform
@@ -25,14 +24,23 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import corptls
 
-from . import _bundle, _masks, _native, _policy, _render, _switch
-from ._report import EnvironmentReport, Interception, SourceCount, UrlReport
+from . import _bundle, _hookfiles, _masks, _native, _policy, _render
+from ._native import CertInfo
+from ._report import EnvironmentReport, Interception, Interpreter, SourceCount, UrlReport
 from ._warnings import say
 
 
 def environment() -> EnvironmentReport:
     """The report without a URL."""
-    interpreter = dataclasses.asdict(corptls.status())  # before doctor's own collection below
+    status = corptls.status()  # before doctor's own collection below
+    interpreter: Interpreter = {
+        "injected": status.injected,
+        "autoloaded": status.autoloaded,
+        "patches": list(status.patches),
+        "bundle": status.bundle,
+        "state": status.state,
+        "reason": status.reason,
+    }
     bundle = _bundle.current()
     per_source: Dict[str, SourceCount] = {}
     for root in corptls.roots():
@@ -48,7 +56,7 @@ def environment() -> EnvironmentReport:
             "corptls": corptls.__version__,
             "platform": platform.platform(),
         },
-        "autoload": _switch.status(False),
+        "autoload": _hookfiles.status(False),
         "interpreter": interpreter,
         "bundle": bundle.path if bundle else None,
         "sources": per_source,
@@ -115,41 +123,23 @@ def url_report(url: str, timeout: float) -> UrlReport:
         },
     )
     report["trusted"] = report["verdicts"]["corptls"] is None
-    anchor = _anchor(chain, infos)
+    anchor = _anchor(infos)
     report["interception"] = _interception(report["verdicts"], anchor, infos)
     report["strict"] = _strict(infos, anchor)
     return report
 
 
-def _strict(infos: List[Any], anchor: Optional[Any]) -> List[str]:
+def _strict(infos: List[CertInfo], anchor: Optional[CertInfo]) -> List[str]:
     """Per certificate of the chain and its root, the strict rules (Python 3.13+'s
-    VERIFY_X509_STRICT) it breaks, and what becomes of them: a root corptls loads as its
-    conforming twin is repaired; for the others only the opt-in helps."""
+    VERIFY_X509_STRICT) it breaks, and what becomes of them."""
     twinned = {r.sha256 for r in corptls.roots() if r.twin is not None}
     below = infos[:-1] if infos[-1].self_issued else infos
-    rejects = "Python 3.13+ (VERIFY_X509_STRICT) rejects this chain"
-    if not _bundle.x509_strict():
-        opt_in = "CORPTLS_X509_STRICT=0 is in force: the contexts corptls widens skip these checks"
-    else:
-        opt_in = (
-            "only its issuer can fix it; CORPTLS_X509_STRICT=0 (inject(x509_strict=False)) clears the flag "
-            "on the contexts corptls widens (chain, host name and expiry stay verified)"
-        )
-    lines = []
-    for info, root in [(i, False) for i in below] + ([(anchor, True)] if anchor is not None else []):
-        if not info.strict_rules:
-            continue
-        if root and info.sha256 in twinned:
-            what = (
-                "Python 3.13+ (VERIFY_X509_STRICT) would reject it; corptls repairs it: contexts and the bundle "
-                "file get its conforming twin (same name, key and constraints)"
-            )
-        elif root:
-            what = f"{rejects}; corptls has no twin for this root (is it in the OS store or your extra CAs?)"
-        else:
-            what = f"{rejects}; {opt_in}"
-        lines.append(f"{info.subject}{' (root)' if root else ''}: {'; '.join(info.strict_rules)}: {what}")
-    return lines
+    relaxed = not _bundle.x509_strict()
+    return [
+        _policy.strict_warning(info.subject, info.strict_rules, root, info.sha256 in twinned, relaxed)
+        for info, root in [(i, False) for i in below] + ([(anchor, True)] if anchor is not None else [])
+        if info.strict_rules
+    ]
 
 
 def _parse(url: str) -> Tuple[str, int]:
@@ -264,7 +254,7 @@ def _os_verdict(chain: List[bytes], host: str) -> Optional[str]:
         return str(exc)
 
 
-def _anchor(chain: List[bytes], infos: List[Any]) -> Optional[Any]:
+def _anchor(infos: List[CertInfo]) -> Optional[CertInfo]:
     """The root the chain ends in: its last certificate if self-issued, else a root of the bundle."""
     if infos[-1].self_issued:
         return infos[-1]
@@ -274,8 +264,10 @@ def _anchor(chain: List[bytes], infos: List[Any]) -> Optional[Any]:
     return None
 
 
-def _interception(verdicts: Dict[str, Optional[str]], anchor: Optional[Any], infos: List[Any]) -> Interception:
-    roots: List[Any] = corptls.roots()
+def _interception(
+    verdicts: Dict[str, Optional[str]], anchor: Optional[CertInfo], infos: List[CertInfo]
+) -> Interception:
+    roots = corptls.roots()
     certifi_ders = {r.sha256 for r in roots if "certifi" in r.sources}
     public = verdicts["certifi"] is None or (anchor is not None and anchor.sha256 in certifi_ders)
     names = " ".join([i.issuer for i in infos] + ([anchor.subject] if anchor else []))
@@ -283,23 +275,8 @@ def _interception(verdicts: Dict[str, Optional[str]], anchor: Optional[Any], inf
     if public:
         return {"detected": False}
     root = anchor.subject if anchor else infos[-1].issuer
-    if verdicts["corptls"] is None:
-        advice = (
-            f"The chain is anchored in {root}, a root corptls trusts (from the OS store or your extra CAs) and certifi does not: "
-            "run `corptls.inject()` in your program, or `corptls autoload enable` for tools you don't control."
-        )
-    elif anchor is not None and anchor.sha256 in {r.sha256 for r in roots}:
-        advice = (
-            f"The chain is anchored in {root}, a root corptls trusts, but it is still rejected "
-            f"({verdicts['corptls']}): the chain itself is at fault (see the verdicts and warnings), not a "
-            "missing root. Ask whoever runs the interception to fix it; do not turn verification off."
-        )
-    else:
-        advice = (
-            f"The chain is anchored in {root}, which nothing here trusts. If it is your company's "
-            "inspection root, get its certificate from IT and install it in the OS store, or set "
-            "CORPTLS_EXTRA_CA_CERTS=/path/to/root.pem. If not, someone is intercepting this connection: stop."
-        )
+    trusted_root = anchor is not None and anchor.sha256 in {r.sha256 for r in roots}
+    advice = _policy.interception_advice(root, verdicts["corptls"], trusted_root)
     return {"detected": True, "product": product, "anchor": root, "advice": advice}
 
 

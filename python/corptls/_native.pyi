@@ -74,7 +74,7 @@ def collect(
 BUNDLE_MARK: str
 __version__: str
 
-def cache_dir(chosen: Optional[_Path] = None) -> Optional[str]: ...
+def cache_dir(chosen: Optional[_Path] = None) -> Optional[Path]: ...
 def find_stored(directory: _Path, collection: Collection) -> Optional[tuple[Path, Path]]:
     """The collection's bundle file and hashed directory when ``directory`` holds both already,
     exactly (the directory is then touched: in use); None when it does not."""

@@ -1,5 +1,6 @@
 """The policy tables of ``corptls doctor``: the settings that weaken or break TLS verification (with
-their fix), and the products that intercept TLS, as their roots name them. Pure functions."""
+their fix), the products that intercept TLS (as their roots name them) and what to do about an
+interception, and what becomes of a certificate that breaks a strict rule. Pure functions."""
 
 from __future__ import annotations
 
@@ -51,6 +52,51 @@ def product(names: str) -> Optional[str]:
     """The interception product whose name appears in ``names`` (issuer and root subjects)."""
     lowered = names.lower()
     return next((name for key, name in PRODUCTS if re.search(rf"\b{key}\b", lowered)), None)
+
+
+def interception_advice(anchor: str, verdict: Optional[str], trusted_root: bool) -> str:
+    """What to do about a chain that certifi does not trust, anchored in the root ``anchor``:
+    ``verdict`` is corptls's (None: verified), ``trusted_root`` whether corptls trusts that root."""
+    if verdict is None:
+        return (
+            f"The chain is anchored in {anchor}, a root corptls trusts (from the OS store or your extra CAs) and certifi does not: "
+            "run `corptls.inject()` in your program, or `corptls autoload enable` for tools you don't control."
+        )
+    if trusted_root:
+        return (
+            f"The chain is anchored in {anchor}, a root corptls trusts, but it is still rejected "
+            f"({verdict}): the chain itself is at fault (see the verdicts and warnings), not a "
+            "missing root. Ask whoever runs the interception to fix it; do not turn verification off."
+        )
+    return (
+        f"The chain is anchored in {anchor}, which nothing here trusts. If it is your company's "
+        "inspection root, get its certificate from IT and install it in the OS store, or set "
+        "CORPTLS_EXTRA_CA_CERTS=/path/to/root.pem. If not, someone is intercepting this connection: stop."
+    )
+
+
+_REJECTS = "Python 3.13+ (VERIFY_X509_STRICT) rejects this chain"
+
+
+def strict_warning(subject: str, rules: List[str], root: bool, twinned: bool, relaxed: bool) -> str:
+    """A certificate that breaks the strict rules (Python 3.13+'s VERIFY_X509_STRICT) ``rules``, and
+    what becomes of it: a root corptls loads as its conforming twin (``twinned``) is repaired; for
+    an intermediate or leaf only the opt-in helps (``relaxed``: it is in force)."""
+    if root and twinned:
+        what = (
+            "Python 3.13+ (VERIFY_X509_STRICT) would reject it; corptls repairs it: contexts and the bundle "
+            "file get its conforming twin (same name, key and constraints)"
+        )
+    elif root:
+        what = f"{_REJECTS}; corptls has no twin for this root (is it in the OS store or your extra CAs?)"
+    elif relaxed:
+        what = f"{_REJECTS}; CORPTLS_X509_STRICT=0 is in force: the contexts corptls widens skip these checks"
+    else:
+        what = (
+            f"{_REJECTS}; only its issuer can fix it; CORPTLS_X509_STRICT=0 (inject(x509_strict=False)) clears "
+            "the flag on the contexts corptls widens (chain, host name and expiry stay verified)"
+        )
+    return f"{subject}{' (root)' if root else ''}: {'; '.join(rules)}: {what}"
 
 
 def tls_variables() -> List[str]:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List
+from typing import List
 
-from ._report import EnvironmentReport, UrlReport
+from ._report import EnvironmentReport, Interpreter, UrlReport
 
 
-def _interpreter_line(status: Dict[str, Any]) -> str:
+def _interpreter_line(status: Interpreter) -> str:
     """``corptls.status()`` of the interpreter running doctor, in one line."""
     how = "injected" + (" by autoload" if status["autoloaded"] else "") if status["injected"] else "not injected"
     failed = f"; failed: {status['reason']}" if status["state"] == "failed" else ""

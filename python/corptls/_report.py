@@ -3,7 +3,7 @@ and as is by ``--json``."""
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, TypedDict
+from typing import Dict, List, Optional, TypedDict
 
 
 class Finding(TypedDict):
@@ -18,12 +18,23 @@ class SourceCount(TypedDict):
     problems: List[str]
 
 
+class Interpreter(TypedDict):
+    """``corptls.status()`` of the interpreter running doctor."""
+
+    injected: bool
+    autoloaded: bool
+    patches: List[str]
+    bundle: Optional[str]
+    state: str
+    reason: str
+
+
 class EnvironmentReport(TypedDict):
     """``corptls doctor`` without a URL."""
 
     versions: Dict[str, str]  #: python, openssl, corptls, platform
     autoload: List[str]
-    interpreter: Dict[str, Any]  #: corptls.status() of this interpreter, as a dict
+    interpreter: Interpreter
     bundle: Optional[str]
     sources: Dict[str, SourceCount]
     settings: Dict[str, str]  #: the TLS settings of the environment, credentials masked

@@ -4,20 +4,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import site
-import sysconfig
 from typing import Any
 
 from ._autoload import PTH_NAME, START_NAME, START_TEXT, hook_line, pth_text
 from ._files import write_atomically
-
-BEGIN = "# >>> corptls autoload (managed by `corptls autoload`; `disable --sitecustomize` removes it) >>>\n"
-END = "# <<< corptls autoload <<<\n"
-
-
-def site_dir(user: bool) -> str:
-    """Where the hook lives: the user site, or this interpreter's site-packages (purelib)."""
-    return site.getusersitepackages() if user else sysconfig.get_path("purelib")
+from ._hookfiles import BEGIN, END, read, site_dir, status, without_block
 
 
 def enable(user: bool, sitecustomize: bool) -> str:
@@ -25,7 +16,7 @@ def enable(user: bool, sitecustomize: bool) -> str:
     os.makedirs(directory, exist_ok=True)
     if sitecustomize:
         path = os.path.join(directory, "sitecustomize.py")
-        _write(path, _without_block(_read(path)) + BEGIN + hook_line(True) + END)
+        _write(path, without_block(read(path)) + BEGIN + hook_line(True) + END)
         return f"autoload enabled: block added to {path}"
     _write(os.path.join(directory, PTH_NAME), pth_text(True))
     _write(os.path.join(directory, START_NAME), START_TEXT)
@@ -36,7 +27,7 @@ def disable(user: bool, sitecustomize: bool) -> str:
     directory = site_dir(user)
     if sitecustomize:
         path = os.path.join(directory, "sitecustomize.py")
-        rest = _without_block(_read(path))
+        rest = without_block(read(path))
         if rest.strip():
             _write(path, rest)
         elif os.path.exists(path):
@@ -48,44 +39,10 @@ def disable(user: bool, sitecustomize: bool) -> str:
     return f"autoload disabled: {path}"
 
 
-def status(user: bool) -> list:
-    directory = site_dir(user)
-    pth = os.path.join(directory, PTH_NAME)
-    custom = os.path.join(directory, "sitecustomize.py")
-    text = _read(pth).replace("\r\n", "\n")
-    state = "enabled" if text == pth_text(True) else "disabled" if text else "not installed"
-    lines = [
-        f"site directory: {directory}" + (" (user site)" if user else ""),
-        f"hook: {pth}: {state}",
-        f"sitecustomize: {custom}: {'block present' if BEGIN in _read(custom) else 'no corptls block'}",
-    ]
-    for name in ("CORPTLS_AUTOLOAD", "CORPTLS_DISABLE", "CORPTLS_QUIET"):
-        if name in os.environ:
-            lines.append(f"{name}={os.environ[name]}")
-    return lines
-
-
-def _read(path: str) -> str:
-    """The file as it is: line endings kept, bytes that are not UTF-8 carried through unchanged."""
-    try:
-        with open(path, encoding="utf-8", errors="surrogateescape", newline="") as f:
-            return f.read()
-    except FileNotFoundError:
-        return ""
-
-
 def _write(path: str, text: str) -> None:
     """Atomically, so that a Python starting meanwhile never reads half a hook; LF line endings
     on every platform (as the wheel ships the hook), the permission bits of the file replaced."""
     write_atomically(path, text.encode("utf-8", "surrogateescape"), mode=None)
-
-
-def _without_block(text: str) -> str:
-    start = text.find(BEGIN)
-    if start < 0:
-        return text
-    end = text.find(END, start)
-    return text[:start] + (text[end + len(END) :] if end >= 0 else "")
 
 
 def add_parser(commands: "argparse._SubParsersAction[Any]") -> None:

@@ -1,5 +1,6 @@
 """How corptls reports a problem without failing: a warning, or one line on stderr; and the
-advice each report ends with, fitted to who asked (a program calling inject(), or autoload).
+advice each report ends with, fitted to who asked (a program calling inject(), autoload, or a
+corptls command).
 
 Imported by the start-up hook (``_autoload``) once a client library is imported: it imports no
 other module of corptls, and ``warnings`` only when a warning is due.
@@ -14,8 +15,14 @@ import sys
 AUTOLOAD_FIX = "Fix: pip install --force-reinstall corptls, then corptls autoload enable; or set CORPTLS_DISABLE=1"
 # The same for a program that calls inject() itself: autoload is not theirs to switch.
 INJECT_FIX = "Fix: pip install --force-reinstall corptls; or set CORPTLS_DISABLE=1"
+# The same for a corptls command (run, env, doctor, ...), which CORPTLS_DISABLE does not stop.
+COMMAND_FIX = "Fix: pip install --force-reinstall corptls"
+_FIXES = {"inject": INJECT_FIX, "autoload": AUTOLOAD_FIX, "command": COMMAND_FIX}
 
-# Set by autoload: at interpreter start-up a problem is one line on stderr, not a warning block.
+# Who started corptls in this process, for the advice: "inject" (a program), "autoload" (the
+# start-up hook) or "command" (the corptls command line, set before its command runs).
+caller = "inject"
+# Set by autoload and `corptls run`: a problem is one line on stderr, not a warning block.
 one_line = False
 
 
@@ -24,8 +31,8 @@ class CorptlsWarning(UserWarning):
 
 
 def fix() -> str:
-    """The advice that fits the caller: autoload's, or a program's that called inject()."""
-    return AUTOLOAD_FIX if one_line else INJECT_FIX
+    """The advice that fits the caller."""
+    return _FIXES[caller]
 
 
 def warn(message: str) -> None:
