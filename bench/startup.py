@@ -36,6 +36,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
+from functools import partial
 from pathlib import Path
 
 from common import (
@@ -101,8 +102,11 @@ def report(title: str, results: Mapping[str, list[float]], baseline: str) -> dic
     return {name: figure.overhead for name, figure in figures.items()}
 
 
-def split(results: Mapping[str, list[tuple[float, float]]]) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
-    """{name: [(wall, printed)]} as ({name: [wall]}, {name: [printed]})."""
+def walls_and_printed(
+    children: Mapping[str, Child], runs: int
+) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """Over the rounds: ({name: [wall time]}, {name: [the time the child printed]})."""
+    results = measure({name: partial(wall_and_printed, child) for name, child in children.items()}, runs)
     return (
         {name: [wall for wall, _ in values] for name, values in results.items()},
         {name: [printed for _, printed in values] for name, values in results.items()},
@@ -170,7 +174,7 @@ def bare_start(made: Mapping[str, venvs.Venv], cache: Path, runs: int) -> list[T
     )
     sites = report(
         "python -X importtime -c pass: `site` import (all .pth files run in it)",
-        measure({LABELS[n]: lambda n=n: site_ms(child(n, "-X", "importtime", "-c", "pass")) for n in names}, runs),
+        measure({LABELS[n]: partial(site_ms, child(n, "-X", "importtime", "-c", "pass")) for n in names}, runs),
         LABELS["none"],
     )
     listed = "import json, sys; print(json.dumps(list(sys.modules)))"
@@ -185,7 +189,7 @@ def import_httpx(made: Mapping[str, venvs.Venv], cache: Path, runs: int) -> None
     children = {
         LABELS[n]: Child((str(made[n].python), "-c", IMPORT_CHILD), cache) for n in ("none", "disabled", "enabled")
     }
-    walls, inside = split(measure({name: lambda c=c: wall_and_printed(c) for name, c in children.items()}, runs))
+    walls, inside = walls_and_printed(children, runs)
     report("python -c 'import httpx' (wall time of the process)", walls, LABELS["none"])
     report("import httpx (inside the child)", inside, LABELS["none"])
 
@@ -199,7 +203,7 @@ def first_request(made: Mapping[str, venvs.Venv], work: Path, cache: Path, runs:
         "autoload, CORPTLS_EXTRA_CA_CERTS": ("enabled", {"CORPTLS_EXTRA_CA_CERTS": str(server.root)}),
     }
     children = {name: Child((str(made[venv].python), "-c", code), cache, env) for name, (venv, env) in variants.items()}
-    walls, inside = split(measure({name: lambda c=c: wall_and_printed(c) for name, c in children.items()}, runs))
+    walls, inside = walls_and_printed(children, runs)
     baseline = "stock, SSL_CERT_FILE=root"
     report("first verified HTTPS request, urllib to 127.0.0.1 (wall time of the process)", walls, baseline)
     report("first verified HTTPS request (import urllib.request + the request, inside the child)", inside, baseline)
