@@ -32,7 +32,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from child import SETUP
@@ -69,7 +69,7 @@ class Contender:
     python: Path
     env: Mapping[str, str]
     cache: Path
-    version: str = field(default="", compare=False)
+    version: str = ""
 
     def child(self, *args: object) -> Child:
         """bench/child.py with these arguments."""

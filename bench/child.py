@@ -1,8 +1,8 @@
 """What a measured process runs: `python bench/child.py MEASUREMENT ARG...` prints one JSON line.
 
 bench.py runs it with each contender's interpreter, `bench.py --wine` with the Windows CPython of
-the Wine lane: standard library only at the top, and each measurement imports what it measures
-itself, after its clock starts where the import is part of the figure.
+the Wine lane. Only sys and time at the top: each measurement imports what it needs itself, so the
+process holds nothing a measurement times (`import_ms` times an import in this very process).
 """
 
 from __future__ import annotations
@@ -162,8 +162,8 @@ def handshakes(contender: str, port: str, n: str) -> dict:
 
 
 def verifies(port: str) -> dict:
-    """Whether a stock default context verifies the server (it must not: the contenders trust it
-    only through their own way)."""
+    """Whether a stock default context verifies the server: it must not, so that each contender
+    trusts it only through the way it reads roots."""
     import ssl
 
     try:
