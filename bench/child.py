@@ -177,6 +177,9 @@ def _get(context: ssl.SSLContext, port: int) -> None:
     import socket
 
     with socket.create_connection(("127.0.0.1", port)) as raw:
+        # Else Nagle holds the request behind the unacknowledged Finished for a delayed ACK (~40 ms),
+        # which would hide the handshake; HTTP clients (urllib3, httpcore) set it too.
+        raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         with context.wrap_socket(raw, server_hostname="127.0.0.1") as tls:
             tls.sendall(b"GET / HTTP/1.0\r\n\r\n")
             if not tls.recv(64).startswith(b"HTTP/1.1 200"):
