@@ -1,579 +1,290 @@
 #!/usr/bin/env python3
-"""corptls benchmark: start-up, inject(), context creation and TLS handshakes, stock vs injected.
+"""corptls benchmark: issue 9's targets, stock Python vs corptls vs truststore vs pip-system-certs.
 
-    python bench/bench.py [-n RUNS] [--contexts 5] [--conns 50] [--fresh-conns 5] [--python PYTHON]
+    .venv/bin/python bench/bench.py [-n RUNS] [--contexts 5] [--conns 50]
+    bash bench/wine-contexts [-n RUNS] [--contexts 5]    # the context row in the Wine lane
 
-Not a test: it prints a table and a summary block, and fails only when a child process does.
-Standard library only (the measured children import corptls, certifi and httpx).
+Run it with the interpreter corptls is installed in, with the [test] extras (the PKI needs
+cryptography; the children httpx and certifi). It downloads truststore and pip-system-certs into
+throwaway venvs; one that will not install is left out, and the header says so. Not a test: it
+prints tables and a summary of the targets, and stops only when a child process fails.
 
 Method:
-- every figure comes from fresh interpreters (one per run, N runs, median of the runs);
-  figures that are compared run interleaved (run 1 of each, then run 2 of each, ...);
-- children get a scrubbed environment: no CA variables (SSL_CERT_FILE, SSL_CERT_DIR,
-  REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE, ...), no CORPTLS_* (except where set on purpose),
-  no PYTHONDONTWRITEBYTECODE and friends; XDG_CACHE_HOME points at a temporary directory
-  that is warmed once (the bundle file already exists) before anything is measured;
-- bytecode is compiled and every measured module imported once before measuring,
-  so import times are not compile times;
-- each figure is printed with its ratio to a baseline measured in the same run.
-
-Per-process counts are small for anything that builds a context: with OpenSSL 3.0 loading
-~120-170 roots costs tens of ms on a slow machine, and 50 per process would take minutes.
-The spread over N processes (IQR, of the per-process medians) is printed next to each figure.
+- every figure comes from fresh processes, N per figure, the median of the runs; the figures of
+  one table run interleaved (round 1 of each, round 2 of each, ...) after one untimed round, and
+  each is printed as a ratio against a baseline of the same rounds;
+- stock and corptls run in this interpreter; truststore and pip-system-certs each in its venv of
+  the same base Python, seeing the same httpx and certifi (tests/support/venvs.py);
+- the server's root reaches each contender as it reads roots: stock, truststore and
+  pip-system-certs through SSL_CERT_FILE, a file of certifi's roots and that root; corptls, which
+  reads the OS store and certifi itself, through CORPTLS_EXTRA_CA_CERTS;
+- children get the test suite's scrubbed environment and a private XDG_CACHE_HOME, warmed once
+  (the bundle file is on disk) after their bytecode is compiled.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import platform
-import re
-import shutil
+import ssl
 import statistics
-import subprocess
 import sys
 import tempfile
-import textwrap
 import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
 
-# --------------------------------------------------------------------------- environment
+from child import SETUP
+from common import (
+    FIGURE_HEADER,
+    Child,
+    Figure,
+    Server,
+    Target,
+    contender_venv,
+    https_server,
+    measure,
+    ms,
+    package_version,
+    summary,
+    table,
+    times,
+    venvs,
+    work_dir,
+)
 
-_CA_VAR = re.compile(r"(CA_BUNDLE|CA_CERT|CAINFO|CAPATH|CERT_FILE|CERT_DIR|SSL_ROOTS|_CERTS?$)")
-_CA_VARS = {
-    "SSL_CERT_FILE",
-    "SSL_CERT_DIR",
-    "REQUESTS_CA_BUNDLE",
-    "CURL_CA_BUNDLE",
-    "NODE_EXTRA_CA_CERTS",
-    "GIT_SSL_CAINFO",
-    "GIT_SSL_CAPATH",
-    "PIP_CERT",
-    "AWS_CA_BUNDLE",
-    "HTTPLIB2_CA_CERTS",
-    "GRPC_DEFAULT_SSL_ROOTS_FILE_PATH",
-    "NIX_SSL_CERT_FILE",
-    "CLOUDSDK_CORE_CUSTOM_CA_CERTS_FILE",
-    "WEBSOCKET_CLIENT_CA_BUNDLE",
-    "HTTPX_SSL_CERT_FILE",
-    "OPENSSL_CONF",
-}
-_KEEP_PYTHON_VARS = {"PYTHONPATH", "PYTHONHOME"}
-
-
-def scrubbed_env(cache_home: str, **extra: str) -> tuple[dict, list]:
-    env, dropped = {}, []
-    for name, value in os.environ.items():
-        if (
-            name in _CA_VARS
-            or _CA_VAR.search(name)
-            or name.startswith("CORPTLS_")
-            or (name.startswith("PYTHON") and name not in _KEEP_PYTHON_VARS)
-        ):
-            dropped.append(name)
-        else:
-            env[name] = value
-    env["XDG_CACHE_HOME"] = cache_home
-    env.update(extra)
-    return env, sorted(dropped)
+CHILD = Path(__file__).resolve().parent / "child.py"
+#: The call every context figure is compared with: what requests and httpx do by default.
+STOCK_CONTEXT = "create_default_context(cafile=certifi.where())"
+#: Installed from PyPI into a venv each.
+PACKAGES = ("truststore", "pip-system-certs")
 
 
-# --------------------------------------------------------------------------- child code
+@dataclass(frozen=True)
+class Contender:
+    """A way to trust the server: its name (a key of child.SETUP), interpreter and environment."""
 
-IMPORT_CHILD = """
-import sys, time
-t = time.perf_counter()
-import {module}
-dt = time.perf_counter() - t
-import json
-print(json.dumps({{"ms": dt * 1e3, "ssl": "ssl" in sys.modules}}))
-"""
+    name: str
+    python: Path
+    env: Mapping[str, str]
+    cache: Path
+    version: str = ""
 
-INJECT_CHILD = """
-import ssl, certifi, sys, time
-import corptls
-t = time.perf_counter()
-corptls.inject()
-dt = time.perf_counter() - t
-import json
-print(json.dumps({"ms": dt * 1e3, "roots": len(corptls.roots()), "path": corptls.bundle_path()}))
-"""
+    def child(self, *args: object) -> Child:
+        """bench/child.py with these arguments."""
+        return Child((str(self.python), str(CHILD), *map(str, args)), self.cache, self.env)
 
-CONTEXT_CHILD = """
-import json, ssl, statistics, sys, time
-import certifi, httpx
-mode, n = sys.argv[1], int(sys.argv[2])
-own = certifi.where()  # certifi's own file, captured before inject (as requests' DEFAULT_CA_BUNDLE_PATH)
-if mode == "injected":
-    import corptls
-    corptls.inject()
-variants = {
-    "default": lambda: ssl.create_default_context(),
-    "where": lambda: ssl.create_default_context(cafile=certifi.where()),
-    "httpx": lambda: httpx.create_ssl_context(),
-    "own": lambda: ssl.create_default_context(cafile=own),
-}
-times = {name: [] for name in variants}
-for make in variants.values():  # untimed warm-up
-    make()
-for _ in range(n):  # round-robin, so a burst of load hits every call alike
-    for name, make in variants.items():
-        t = time.perf_counter()
-        make()
-        times[name].append(time.perf_counter() - t)
-out = {}
-for name, make in variants.items():
-    ctx = make()
-    assert ctx.verify_mode == ssl.CERT_REQUIRED and ctx.check_hostname
-    out[name] = {"ms": statistics.median(times[name]) * 1e3, "roots": len(ctx.get_ca_certs())}
-print(json.dumps(out))
-"""
-
-HANDSHAKE_CHILD = """
-import json, socket, ssl, statistics, sys, time
-import certifi
-mode, port, ca, combined, n = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], int(sys.argv[5])
-kind, reuse = mode.rsplit("-", 1)
-if kind == "injected":
-    import corptls
-    corptls.inject()
-    make = lambda: ssl.create_default_context()
-else:
-    cafile = ca if kind == "stock_ca" else combined
-    make = lambda: ssl.create_default_context(cafile=cafile)
-fresh = reuse == "fresh"
-shared = None if fresh else make()
-
-def connect(ctx):
-    with socket.create_connection(("127.0.0.1", port)) as raw:
-        with ctx.wrap_socket(raw, server_hostname="localhost") as tls:
-            if tls.recv(1) != b"x":
-                raise RuntimeError("bad reply")
-
-for _ in range(1 if fresh else 3):  # untimed warm-up
-    connect(make() if fresh else shared)
-times = []
-for _ in range(n):
-    t = time.perf_counter()
-    ctx = make() if fresh else shared
-    connect(ctx)
-    times.append(time.perf_counter() - t)
-assert ctx.verify_mode == ssl.CERT_REQUIRED and ctx.check_hostname
-print(json.dumps({"ms": statistics.median(times) * 1e3, "roots": len(ctx.get_ca_certs())}))
-"""
-
-# Rejected by a stock default context: proves the injected run verifies with corptls' bundle.
-SANITY_CHILD = """
-import socket, ssl, sys
-port = int(sys.argv[1])
-try:
-    with socket.create_connection(("127.0.0.1", port)) as raw:
-        with ssl.create_default_context().wrap_socket(raw, server_hostname="localhost") as tls:
-            tls.recv(1)
-    print("accepted")
-except ssl.SSLCertVerificationError:
-    print("rejected")
-"""
-
-SERVER = """
-import socket, ssl, sys
-ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-ctx.load_cert_chain(sys.argv[1], sys.argv[2])
-srv = socket.socket()
-srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-srv.bind(("127.0.0.1", 0))
-srv.listen(128)
-print(srv.getsockname()[1], flush=True)
-while True:
-    conn, _ = srv.accept()
-    conn.settimeout(5)
-    try:
-        with ctx.wrap_socket(conn, server_side=True) as tls:
-            tls.sendall(b"x")
-    except OSError:
-        conn.close()
-"""
-
-WARM_CHILD = """
-import compileall, importlib, os, pkgutil, ssl
-import certifi, httpx
-import corptls, corptls._api, corptls.auto
-for m in pkgutil.iter_modules(corptls.clients.__path__):
-    importlib.import_module("corptls.clients." + m.name)
-compileall.compile_dir(os.path.dirname(corptls.__file__), quiet=1)
-print(corptls.bundle_path())
-"""
-
-# --------------------------------------------------------------------------- running
+    def code(self, code: str) -> Child:
+        return Child((str(self.python), "-c", code), self.cache, self.env)
 
 
-class Bench:
-    def __init__(self, python: str, runs: int) -> None:
-        self.python = python
-        self.runs = runs
-
-    def child(self, code: str, env: dict, *args: object) -> str:
-        proc = subprocess.run(
-            [self.python, "-c", textwrap.dedent(code), *map(str, args)],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        if proc.returncode != 0:
-            sys.exit(f"bench: a child failed (exit {proc.returncode}):\n{proc.stderr}")
-        return proc.stdout.strip().splitlines()[-1]
-
-    def json_child(self, code: str, env: dict, *args: object) -> dict:
-        return json.loads(self.child(code, env, *args))
-
-    def interleaved(self, jobs: dict) -> dict:
-        """{name: callable(run_index) -> result}: N rounds, each job once per round."""
-        results: dict = {name: [] for name in jobs}
-        for i in range(self.runs):
-            for name, job in jobs.items():
-                results[name].append(job(i))
-        return results
+# --------------------------------------------------------------------------- sections
 
 
-def wall(python: str, env: dict) -> float:
-    t = time.perf_counter()
-    subprocess.run([python, "-c", "pass"], env=env, check=True)
-    return (time.perf_counter() - t) * 1e3
+def roots(result: dict) -> object:
+    """A child's count of the roots a context loaded up front ("n/a": truststore does not say)."""
+    return "n/a" if result["roots"] is None else result["roots"]
 
 
-def med(values: list) -> float:
-    return statistics.median(values)
+def startup(corptls: Contender, empty_caches: Path, runs: int) -> list[Target]:
+    """Interpreter start-up, imports and inject(), each against `python -c pass`."""
 
+    def inject_empty_cache() -> dict:
+        return replace(corptls.child("inject"), cache=Path(tempfile.mkdtemp(dir=empty_caches))).json()
 
-def iqr(values: list) -> str:
-    if len(values) < 4:
-        return f"{min(values):.2f}-{max(values):.2f}"
-    q = statistics.quantiles(values, n=4)
-    return f"{q[0]:.2f}-{q[2]:.2f}"
-
-
-def fmt_ms(ms: float) -> str:
-    return f"{ms:.3f} ms" if ms < 1 else f"{ms:.2f} ms" if ms < 100 else f"{ms:.0f} ms"
-
-
-def table(title: str, header: tuple, rows: list) -> None:
-    print(f"\n{title}")
-    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
-    for k, row in enumerate([header, *rows]):
-        print("  " + "  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip())
-        if k == 0:
-            print("  " + "  ".join("-" * w for w in widths))
-
-
-def make_pki(directory: str) -> tuple:
-    def openssl(*args: str) -> None:
-        subprocess.run(["openssl", *args], cwd=directory, check=True, capture_output=True)
-
-    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-    openssl(
-        "req",
-        "-x509",
-        *ec,
-        "-keyout",
-        "ca.key",
-        "-out",
-        "ca.pem",
-        "-days",
-        "2",
-        "-subj",
-        "/CN=corptls bench CA",
-        "-addext",
-        "basicConstraints=critical,CA:TRUE",
-        "-addext",
-        "keyUsage=critical,keyCertSign,cRLSign",
+    results = measure(
+        {
+            "python -c pass (wall)": corptls.code("pass").wall_ms,
+            "import ssl (for scale)": corptls.child("import", "ssl").json,
+            "import corptls": corptls.child("import", "corptls").json,
+            "inject(), bundle cached": corptls.child("inject").json,
+            "inject(), empty cache": inject_empty_cache,
+        },
+        runs,
     )
-    openssl("req", *ec, "-keyout", "leaf.key", "-out", "leaf.csr", "-subj", "/CN=localhost")
-    with open(os.path.join(directory, "leaf.ext"), "w") as f:
-        f.write(
-            "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n"
-            "extendedKeyUsage=serverAuth\nsubjectAltName=DNS:localhost,IP:127.0.0.1\n"
-            "subjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid,issuer\n"
-        )
-    openssl(
-        "x509",
-        "-req",
-        "-in",
-        "leaf.csr",
-        "-CA",
-        "ca.pem",
-        "-CAkey",
-        "ca.key",
-        "-CAcreateserial",
-        "-out",
-        "leaf.pem",
-        "-days",
-        "2",
-        "-extfile",
-        "leaf.ext",
+    baseline = results.pop("python -c pass (wall)")
+    figures = {name: Figure([r["ms"] for r in values], baseline) for name, values in results.items()}
+    table(
+        "start-up (in the child; inject() with ssl and certifi imported) vs python -c pass "
+        f"({ms(statistics.median(baseline))})",
+        FIGURE_HEADER,
+        [figure.row(name) for name, figure in figures.items()],
     )
-    return tuple(os.path.join(directory, n) for n in ("ca.pem", "leaf.pem", "leaf.key"))
+    imports_ssl = any(r["ssl"] for r in results["import corptls"])
+    print(
+        f"  import corptls imports ssl: {'YES' if imports_ssl else 'no'}; "
+        f"bundle: {results['inject(), bundle cached'][0]['roots']} roots"
+    )
+    imported = figures["import corptls"].median
+    return [Target("import corptls", ms(imported), "<= 1 ms", imported <= 1.0)]
+
+
+def inject_profile(corptls: Contender, runs: int) -> None:
+    """Where inject() spends its time with the bundle cached: cProfile, median per place."""
+    profiles = measure({"profile": corptls.child("inject-profile").json}, runs)["profile"]
+    places = {place for profile in profiles for place in profile}
+    medians = {place: statistics.median(p.get(place, 0.0) for p in profiles) for place in places}
+    total = sum(medians.values())
+    table(
+        f"inject(), bundle cached, under cProfile: {ms(total)} in all "
+        "(profiling inflates the Python parts; the figure above is unprofiled)",
+        ("spent in", "median", "share"),
+        [
+            (place, ms(value), f"{value / total:.0%}")
+            for place, value in sorted(medians.items(), key=lambda item: -item[1])
+            if value >= 0.01 * total
+        ],
+    )
+
+
+def contexts(jobs: Mapping[str, Callable[[], dict]], runs: int, where: str = "") -> list[Target]:
+    """Creating a verified context, per contender and call (bench/child.py contexts), against
+    stock create_default_context(cafile=certifi.where()). `jobs` maps a contender to a run of
+    the child, so that `--wine` measures the same in the Windows CPython."""
+    results = measure(jobs, runs)
+    baseline = [r[STOCK_CONTEXT]["ms"] for r in results["stock"]]
+    rows = []
+    ratios: dict[tuple[str, str], float] = {}
+    for contender, values in results.items():
+        for call, first in values[0].items():
+            figure = Figure([r[call]["ms"] for r in values], baseline)
+            ratios[contender, call] = figure.ratio
+            rows.append((*figure.row(f"{contender}: {call}"), roots(first), first["class"]))
+    table(
+        f"creating a verified context{where}: median per call, per process; ratio to stock {STOCK_CONTEXT}",
+        (*FIGURE_HEADER, "roots loaded", "class"),
+        rows,
+    )
+    targets = []
+    for call in ("create_default_context()", "httpx.create_ssl_context()"):
+        ratio = ratios.get(("corptls", call))
+        if ratio is not None:  # httpx's call is there where httpx is installed
+            targets.append(Target(f"{call} after inject(){where} vs stock", times(ratio), "<= 0.05x", ratio <= 0.05))
+    return targets
+
+
+def first_request(contenders: Mapping[str, Contender], server: Server, runs: int) -> list[Target]:
+    """A whole process that imports httpx and makes one verified GET (wall time)."""
+    get = f"import httpx\nassert httpx.get({server.url!r}).status_code == 200"
+    results = measure({c.name: c.code(f"{SETUP[c.name]}\n{get}").wall_ms for c in contenders.values()}, runs)
+    figures = {name: Figure(values, results["stock"]) for name, values in results.items()}
+    table(
+        "first verified httpx request from process start (python -c: set-up, import httpx, one GET)",
+        FIGURE_HEADER,
+        [figure.row(name) for name, figure in figures.items()],
+    )
+    ratio = figures["corptls"].ratio
+    return [Target("first httpx request, process start to reply, vs stock", times(ratio), "<= 1.0x", ratio <= 1.0)]
+
+
+def handshakes(contenders: Mapping[str, Contender], server: Server, runs: int, conns: int) -> list[Target]:
+    """New connections with one default context (bench/child.py handshakes)."""
+    results = measure(
+        {c.name: c.child("handshakes", c.name, server.port, conns).json for c in contenders.values()}, runs
+    )
+    baseline = [r["ms"] for r in results["stock"]]
+    figures = {name: Figure([r["ms"] for r in values], baseline) for name, values in results.items()}
+    table(
+        f"{conns} new connections to 127.0.0.1, one default context (connect, full TLS 1.3 handshake, "
+        "one HTTP reply): median per connection",
+        (*FIGURE_HEADER, "roots loaded"),
+        [(*figure.row(name), roots(results[name][0])) for name, figure in figures.items()],
+    )
+    ratio = figures["corptls"].ratio
+    return [Target(f"{conns} handshakes, one context, vs stock", times(ratio), "<= 1.05x", ratio <= 1.05)]
+
+
+# --------------------------------------------------------------------------- set-up
+
+
+def make_contenders(work: Path, server: Server) -> dict[str, Contender]:
+    """stock and corptls here; truststore and pip-system-certs in their venvs (left out, with a
+    line saying why, when pip cannot install them)."""
+    cache = work / "cache"
+    read_file = {"SSL_CERT_FILE": str(server.trust_file)}
+    contenders = {
+        "stock": Contender("stock", Path(sys.executable), read_file, cache),
+        "corptls": Contender("corptls", Path(sys.executable), {"CORPTLS_EXTRA_CA_CERTS": str(server.root)}, cache),
+    }
+    for package in PACKAGES:
+        try:
+            venv = contender_venv(work / package, package)
+        except venvs.VenvError as exc:
+            print(f"bench: {package} left out, it did not install: {exc}", file=sys.stderr)
+            continue
+        contenders[package] = Contender(package, venv.python, read_file, cache, package_version(venv, package))
+    return contenders
+
+
+def header(contenders: Mapping[str, Contender], server: Server, runs: int) -> None:
+    corptls = contenders["corptls"]
+    rejected = not replace(corptls.child("verifies", server.port), env={}).json()["verified"]
+    print(
+        f"corptls benchmark: Python {platform.python_version()}, {ssl.OPENSSL_VERSION}, {platform.system()} "
+        f"{platform.machine()}; N={runs} fresh processes per figure (median)"
+    )
+    print(f"  interpreter: {sys.executable}")
+    print("  contenders: " + ", ".join(f"{c.name} {c.version}".strip() for c in contenders.values()))
+    left_out = [package for package in PACKAGES if package not in contenders]
+    if left_out:
+        print(f"  left out (pip could not install them): {', '.join(left_out)}")
+    print(
+        f"  a stock default context without the root rejects the server: {'yes' if rejected else 'NO (unexpected)'}, "
+        "so each contender reached it through its own trust"
+    )
+
+
+def run(opts: argparse.Namespace, work: Path) -> None:
+    started = time.perf_counter()
+    server = https_server(work / "pki")
+    contenders = make_contenders(work, server)
+    corptls = contenders["corptls"]
+    corptls.child("warm").run()
+    header(contenders, server, opts.runs)
+    (work / "empty").mkdir()
+    targets = startup(corptls, work / "empty", opts.runs)
+    inject_profile(corptls, opts.runs)
+    targets += contexts(
+        {c.name: c.child("contexts", c.name, opts.contexts).json for c in contenders.values()}, opts.runs
+    )
+    targets += first_request(contenders, server, opts.runs)
+    targets += handshakes(contenders, server, opts.runs, opts.conns)
+    summary(targets)
+    print(f"(bench ran {time.perf_counter() - started:.0f} s)")
+
+
+def run_wine(opts: argparse.Namespace) -> None:
+    """The context table in the Wine lane's Windows CPython with the wheel `opts.wine` installed
+    (bench/wine-contexts builds it and starts Wine), against the Windows certificate store."""
+    from tests.windows.winepy import install_lane, parse_json
+
+    lane = install_lane(opts.wine)
+    version = parse_json(
+        lane.run("-c", "import json, ssl, sys; print(json.dumps([sys.version, ssl.OPENSSL_VERSION]))"), "version"
+    )
+    print(
+        f"corptls benchmark, Wine lane: Windows CPython {version[0].split()[0]}, {version[1]}; N={opts.runs} processes per figure"
+    )
+
+    def job(name: str) -> Callable[[], dict]:
+        return lambda: parse_json(lane.run(CHILD, "contexts", name, str(opts.contexts)), f"contexts {name}")
+
+    summary(contexts({name: job(name) for name in ("stock", "corptls")}, opts.runs, " (Windows, Wine)"))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-n", "--runs", type=int, default=15, help="fresh processes per figure (median)")
-    parser.add_argument("--contexts", type=int, default=5, help="contexts created per process and call")
-    parser.add_argument("--conns", type=int, default=50, help="TLS connections per process, reused context")
-    parser.add_argument(
-        "--fresh-conns", type=int, default=5, help="TLS connections per process, new context per connection"
-    )
-    parser.add_argument("--python", default=sys.executable, help="interpreter with corptls installed")
+    parser.add_argument("--contexts", type=int, default=5, help="contexts made per process and call")
+    parser.add_argument("--conns", type=int, default=50, help="TLS connections per process")
+    parser.add_argument("--wine", type=Path, metavar="WHEEL", help="only the context table, in the Wine lane")
     opts = parser.parse_args()
-    if shutil.which("openssl") is None:
-        sys.exit("bench: the openssl CLI is needed for the handshake test's CA")
-
-    started = time.perf_counter()
-    tmp = tempfile.mkdtemp(prefix="corptls-bench-")
-    server = None
-    try:
-        cache = os.path.join(tmp, "cache")
-        env, dropped = scrubbed_env(cache)
-        bench = Bench(opts.python, opts.runs)
-
-        # Warm: bytecode, page cache, bundle file in the cache.
-        probe = subprocess.run([opts.python, "-c", "import corptls"], env=env, capture_output=True, text=True)
-        if probe.returncode != 0:
-            sys.exit(f"bench: corptls is not importable by {opts.python} (use --python):\n{probe.stderr}")
-        bench.child(WARM_CHILD, env)
-        bench.child(INJECT_CHILD, env)
-        info = bench.json_child(
-            """
-            import json, platform, ssl, sys
-            print(json.dumps({"py": platform.python_version(), "ssl": ssl.OPENSSL_VERSION}))""",
-            env,
-        )
-
-        # PKI + server for handshakes (the CA reaches corptls through CORPTLS_EXTRA_CA_CERTS).
-        pki = os.path.join(tmp, "pki")
-        os.mkdir(pki)
-        ca, leaf, key = make_pki(pki)
-        certifi_file = bench.child("import certifi; print(certifi.where())", env)
-        combined = os.path.join(pki, "certifi+ca.pem")
-        with open(combined, "w") as out, open(certifi_file) as a, open(ca) as b:
-            out.write(a.read() + "\n" + b.read())
-        hs_env, _ = scrubbed_env(cache, CORPTLS_EXTRA_CA_CERTS=ca)
-        bench.child(INJECT_CHILD, hs_env)  # warm the cache for this bundle too
-        server = subprocess.Popen([opts.python, "-c", SERVER, leaf, key], env=env, stdout=subprocess.PIPE, text=True)
-        port = int(server.stdout.readline())
-        sanity = bench.child(SANITY_CHILD, env, port)
-
-        print(
-            f"corptls benchmark: Python {info['py']}, {info['ssl']}, {platform.system()} "
-            f"{platform.machine()}; N={opts.runs} fresh processes per figure (median of runs)"
-        )
-        print(f"  interpreter: {opts.python}")
-        print(f"  scrubbed from the children's environment: {', '.join(dropped) or '(nothing)'}")
-        print(f"  XDG_CACHE_HOME={cache} (warmed); bytecode compiled before measuring")
-
-        # 1. start-up
-        empty_root = os.path.join(tmp, "empty")
-        os.mkdir(empty_root)
-
-        def inject_empty(i: int) -> dict:
-            e, _ = scrubbed_env(os.path.join(empty_root, str(i)))
-            return bench.json_child(INJECT_CHILD, e)
-
-        r = bench.interleaved(
-            {
-                "pass": lambda i: wall(opts.python, env),
-                "corptls": lambda i: bench.json_child(IMPORT_CHILD.format(module="corptls"), env),
-                "ssl": lambda i: bench.json_child(IMPORT_CHILD.format(module="ssl"), env),
-                "inject": lambda i: bench.json_child(INJECT_CHILD, env),
-                "inject_empty": inject_empty,
-            }
-        )
-        startup = [x for x in r["pass"]]
-        base = med(startup)
-        imp = [x["ms"] for x in r["corptls"]]
-        imp_ssl = [x["ms"] for x in r["ssl"]]
-        inj = [x["ms"] for x in r["inject"]]
-        inj_empty = [x["ms"] for x in r["inject_empty"]]
-        imports_ssl = any(x["ssl"] for x in r["corptls"])
-        bundle_roots = r["inject"][0]["roots"]
-        base_label = f"python -c pass (wall) {fmt_ms(base)}"
-        rows = [
-            (
-                "import corptls",
-                fmt_ms(med(imp)),
-                iqr(imp),
-                base_label,
-                f"{med(imp) / base:.3f}x",
-                f"<= 2 ms: {'OK' if med(imp) <= 2 else 'MISS'}",
-            ),
-            (
-                "import ssl (for scale)",
-                fmt_ms(med(imp_ssl)),
-                iqr(imp_ssl),
-                base_label,
-                f"{med(imp_ssl) / base:.3f}x",
-                "",
-            ),
-            ("inject(), cache warm", fmt_ms(med(inj)), iqr(inj), base_label, f"{med(inj) / base:.3f}x", ""),
-            (
-                "inject(), empty cache",
-                fmt_ms(med(inj_empty)),
-                iqr(inj_empty),
-                base_label,
-                f"{med(inj_empty) / base:.3f}x",
-                "",
-            ),
-        ]
-        table(
-            "1. start-up (in-process perf_counter; inject() timed with ssl + certifi already imported)",
-            ("measurement", "median", "IQR ms", "baseline (same run)", "ratio", "target"),
-            rows,
-        )
-        print(
-            f"  import corptls imports ssl: {'YES' if imports_ssl else 'no'}; "
-            f"bundle: {bundle_roots} roots (OS store + certifi + OpenSSL defaults)"
-        )
-
-        # 2. verified contexts
-        r = bench.interleaved(
-            {
-                "stock": lambda i: bench.json_child(CONTEXT_CHILD, env, "stock", opts.contexts),
-                "injected": lambda i: bench.json_child(CONTEXT_CHILD, env, "injected", opts.contexts),
-            }
-        )
-
-        def ctx(mode: str, name: str) -> tuple:
-            values = [x[name]["ms"] for x in r[mode]]
-            return med(values), iqr(values), r[mode][0][name]["roots"]
-
-        labels = {
-            "default": "ssl.create_default_context()",
-            "where": "create_default_context(cafile=certifi.where())  [requests/httpx style]",
-            "httpx": "httpx.create_ssl_context()",
-            "own": "create_default_context(cafile=<certifi's own file>)  [path taken before inject]",
-        }
-        rows = []
-        stock_certifi = ctx("stock", "where")
-        headline = ctx("injected", "default")
-        ctx_rows = {}
-        for name, label in labels.items():
-            s, i = ctx("stock", name), ctx("injected", name)
-            ctx_rows[name] = (s, i)
-            rows.append(
-                (label, f"{fmt_ms(s[0])} ({s[1]})", s[2], f"{fmt_ms(i[0])} ({i[1]})", i[2], f"{i[0] / s[0]:.2f}x")
-            )
-        headline_ratio = headline[0] / stock_certifi[0]
-        table(
-            f"2. creating a verified context (median per context, {opts.contexts} per process; IQR ms)",
-            ("call", "stock", "roots", "after inject()", "roots", "ratio"),
-            rows,
-        )
-        print(
-            f"  headline: create_default_context() after inject() {fmt_ms(headline[0])} vs stock "
-            f"create_default_context(cafile=certifi.where()) {fmt_ms(stock_certifi[0])}: "
-            f"{headline_ratio:.2f}x (target <= 1.1x: {'OK' if headline_ratio <= 1.1 else 'MISS'})"
-        )
-
-        # 3. handshakes
-        modes = [
-            "stock_ca-reused",
-            "stock_combined-reused",
-            "injected-reused",
-            "stock_ca-fresh",
-            "stock_combined-fresh",
-            "injected-fresh",
-        ]
-        r = bench.interleaved(
-            {
-                m: (
-                    lambda i, m=m: bench.json_child(
-                        HANDSHAKE_CHILD,
-                        hs_env,
-                        m,
-                        port,
-                        ca,
-                        combined,
-                        opts.fresh_conns if m.endswith("fresh") else opts.conns,
-                    )
-                )
-                for m in modes
-            }
-        )
-        hs = {m: (med([x["ms"] for x in r[m]]), iqr([x["ms"] for x in r[m]]), r[m][0]["roots"]) for m in modes}
-        rows = []
-        hs_ratio = {}
-        for reuse, what in (("reused", "one context reused"), ("fresh", "new default context per conn")):
-            inj_ = hs[f"injected-{reuse}"]
-            for kind, stock_label in (("stock_ca", "cafile=CA"), ("stock_combined", "cafile=certifi+CA")):
-                s = hs[f"{kind}-{reuse}"]
-                hs_ratio[(reuse, kind)] = inj_[0] / s[0]
-                rows.append(
-                    (
-                        what,
-                        f"{stock_label}: {fmt_ms(s[0])} ({s[1]})",
-                        s[2],
-                        f"{fmt_ms(inj_[0])} ({inj_[1]})",
-                        inj_[2],
-                        f"{inj_[0] / s[0]:.2f}x",
-                    )
-                )
-        table(
-            f"3. TLS 1.3 connections to 127.0.0.1 (connect + full handshake + 1 byte; median per "
-            f"connection, {opts.conns} per process reused / {opts.fresh_conns} fresh; IQR ms)",
-            ("case", "stock", "roots", "injected (CORPTLS_EXTRA_CA_CERTS=CA)", "roots", "ratio"),
-            rows,
-        )
-        print(
-            f"  sanity: a stock create_default_context() {sanity} the test server "
-            f"({'so the injected runs verified through corptls' if sanity == 'rejected' else 'UNEXPECTED'})"
-        )
-
-        elapsed = time.perf_counter() - started
-        d, w = ctx_rows["default"], ctx_rows["where"]
-        o, h = ctx_rows["own"], ctx_rows["httpx"]
-        print("\n----- summary " + "-" * 50)
-        print(
-            f"corptls bench: N={opts.runs} fresh processes/figure, medians; Python {info['py']}, "
-            f"{info['ssl']}, {platform.system()} {platform.machine()}; scrubbed CA env, warm cache"
-        )
-        print(
-            f"- import corptls: {fmt_ms(med(imp))} (target <= 2 ms: "
-            f"{'OK' if med(imp) <= 2 else 'MISS'}; imports ssl: {'yes' if imports_ssl else 'no'}); "
-            f"interpreter start-up {fmt_ms(base)}, import ssl {fmt_ms(med(imp_ssl))}"
-        )
-        print(
-            f"- inject() cold (first in process, ssl+certifi imported): {fmt_ms(med(inj))} with the "
-            f"bundle file cached, {fmt_ms(med(inj_empty))} with an empty cache; "
-            f"{med(inj) / base:.2f}x interpreter start-up; bundle {bundle_roots} roots"
-        )
-        print(
-            f"- create_default_context() after inject: {fmt_ms(headline[0])} ({headline[2]} roots) vs "
-            f"stock cafile=certifi.where() {fmt_ms(stock_certifi[0])} ({stock_certifi[2]} roots): "
-            f"{headline_ratio:.2f}x (target <= 1.1x: {'OK' if headline_ratio <= 1.1 else 'MISS'}); "
-            f"vs stock create_default_context() {fmt_ms(d[0][0])} ({d[0][2]} roots): "
-            f"{d[1][0] / d[0][0]:.2f}x"
-        )
-        print(
-            f"- after inject vs stock: cafile=certifi.where() {w[1][0] / w[0][0]:.2f}x, "
-            f"httpx.create_ssl_context() {h[1][0] / h[0][0]:.2f}x, "
-            f"cafile=<certifi's own file> {o[1][0] / o[0][0]:.2f}x"
-        )
-        print(
-            f"- handshake, one context reused: injected {hs_ratio[('reused', 'stock_ca')]:.2f}x vs "
-            f"cafile=CA, {hs_ratio[('reused', 'stock_combined')]:.2f}x vs cafile=certifi+CA "
-            f"({fmt_ms(hs['injected-reused'][0])}/conn)"
-        )
-        print(
-            f"- handshake, new context per conn: injected {hs_ratio[('fresh', 'stock_ca')]:.2f}x vs "
-            f"cafile=CA, {hs_ratio[('fresh', 'stock_combined')]:.2f}x vs cafile=certifi+CA "
-            f"({fmt_ms(hs['injected-fresh'][0])}/conn)"
-        )
-        print(f"(bench ran {elapsed:.0f} s)")
-    finally:
-        if server is not None:
-            server.terminate()
-            server.wait()
-        shutil.rmtree(tmp, ignore_errors=True)
+    if opts.wine:
+        run_wine(opts)
+        return
+    with work_dir("corptls-bench-") as work:
+        run(opts, Path(work))
 
 
 if __name__ == "__main__":
