@@ -13,7 +13,7 @@ use crate::os_store;
 use crate::twin::conforming_twin;
 use crate::x509::inspect;
 
-/// Where to look besides the OS store; the environment is read here too.
+/// Where to look besides the OS store, the CA variables included: the core reads no environment.
 #[derive(Default)]
 pub struct Request {
     pub certifi: Option<PathBuf>,

@@ -203,7 +203,8 @@ pub(crate) mod tests {
         /// directory below a world-writable one such as /tmp (where a clone may lie, too).
         #[cfg(unix)]
         pub fn private(name: &str) -> Scratch {
-            let base = dirs::home_dir().expect("a home directory").join(".cache").join("corptls-test-scratch");
+            let home = std::env::var_os("HOME").expect("a home directory");
+            let base = Path::new(&home).join(".cache").join("corptls-test-scratch");
             fs::create_dir_all(&base).unwrap();
             Scratch::below(&base, name)
         }

@@ -105,12 +105,12 @@ fn collect(
     Ok(Collection { roots, problems, pem, hashed_files })
 }
 
-/// `chosen` (CORPTLS_CACHE_DIR) when given, else the per-user cache directory, or None when the
-/// platform names none.
+/// The cache directory: `chosen` (CORPTLS_CACHE_DIR) when given, else the per-user one the
+/// platform names (from `xdg_cache_home` and `home` where it reads them); None when there is none.
 #[pyfunction]
-#[pyo3(signature = (chosen=None))]
-fn cache_dir(chosen: Option<PathBuf>) -> Option<PathBuf> {
-    cache::default_dir(chosen)
+#[pyo3(signature = (chosen=None, xdg_cache_home=None, home=None))]
+fn cache_dir(chosen: Option<PathBuf>, xdg_cache_home: Option<PathBuf>, home: Option<PathBuf>) -> Option<PathBuf> {
+    cache::default_dir(chosen, xdg_cache_home, home)
 }
 
 /// The collection's bundle file and hashed directory when `directory` holds both already, exactly;

@@ -325,7 +325,8 @@ def _store(collection: Collection) -> Tuple[Optional[str], Optional[str]]:
     lazily would never say that it refuses a root, nor would a tool given the file."""
     from . import _native
 
-    directory = _native.cache_dir(os.environ.get("CORPTLS_CACHE_DIR"))
+    env = os.environ
+    directory = _native.cache_dir(env.get("CORPTLS_CACHE_DIR"), env.get("XDG_CACHE_HOME"), os.path.expanduser("~"))
     if directory is None:
         reason = "no per-user cache directory (set CORPTLS_CACHE_DIR)"
     else:

@@ -74,7 +74,11 @@ def collect(
 BUNDLE_MARK: str
 __version__: str
 
-def cache_dir(chosen: Optional[_Path] = None) -> Optional[Path]: ...
+def cache_dir(
+    chosen: Optional[_Path] = None, xdg_cache_home: Optional[_Path] = None, home: Optional[_Path] = None
+) -> Optional[Path]:
+    """``chosen`` (CORPTLS_CACHE_DIR) when not empty, else the per-user cache directory the platform
+    names (Windows' known folder; elsewhere from ``xdg_cache_home`` and ``home``, absolute only)."""
 def find_stored(directory: _Path, collection: Collection) -> Optional[tuple[Path, Path]]:
     """The collection's bundle file and hashed directory when ``directory`` holds both already,
     exactly (the directory is then touched: in use); None when it does not."""
