@@ -39,7 +39,7 @@ pub struct Root {
     /// Its conforming twin (src/twin.rs): what contexts and the bundle file get in its place.
     /// Never both: OpenSSL picks either of two anchors with one subject and key.
     pub twin: Option<Vec<u8>>,
-    subject_hash: String,
+    pub subject_hash: String,
 }
 
 impl Root {

@@ -143,18 +143,29 @@ fn store_dir(dir: &Private, name: &str, files: &[(String, Vec<u8>)]) -> io::Resu
     let tmp = temporary("certs", name);
     let built =
         dir.subdir(&tmp, true).and_then(|new| files.iter().try_for_each(|(n, content)| new.create(n, content, false)));
-    // What stands under the name is not what it says (a rename cannot replace a directory that
-    // has entries): removed first.
-    let moved = built.and_then(|()| {
-        dir.remove_tree(name);
-        dir.rename(&tmp, name)
-    });
-    if let Err(err) = moved {
+    if let Err(err) = built.and_then(|()| replace_dir(dir, &tmp, name, files)) {
         dir.remove_tree(&tmp);
-        // Another process may have put the same directory in place meanwhile.
-        return if holds_dir(dir, name, files) { Ok(false) } else { Err(err) };
+        return Err(err);
     }
     Ok(true)
+}
+
+/// Puts the directory `tmp` in place as `name`. A directory there already that holds `files` (a
+/// concurrent writer's) is kept, as processes may be reading it; anything else is moved aside
+/// first (a rename cannot replace a directory that has entries) and removed under that name.
+fn replace_dir(dir: &Private, tmp: &str, name: &str, files: &[(String, Vec<u8>)]) -> io::Result<()> {
+    if dir.rename(tmp, name).is_ok() {
+        return Ok(());
+    }
+    if holds_dir(dir, name, files) {
+        dir.remove_tree(tmp);
+        return Ok(());
+    }
+    let aside = temporary("certs", name);
+    let _ = dir.rename(name, &aside); // nothing there, or moved aside
+    let moved = dir.rename(tmp, name);
+    dir.remove_tree(&aside);
+    moved
 }
 
 /// Removes all but the newest few bundles, hashed directories no process used for long, and
@@ -173,7 +184,12 @@ fn prune(dir: &Private, file: &str, directory: &str) {
             if prefix == "bundle-" {
                 dir.remove(name);
             } else if older_than(modified, UNUSED) {
-                dir.remove_tree(name);
+                // Moved aside first: a process still reading it finds it whole, or not at all
+                // (and then writes it again).
+                let aside = temporary("certs", name);
+                if dir.rename(name, &aside).is_ok() {
+                    dir.remove_tree(&aside);
+                }
             }
         }
     }
@@ -731,6 +747,23 @@ mod tests {
             assert!(find(&dir, b"bundle\n", &hashed(2)).unwrap().is_some(), "{what}");
         }
         assert!(elsewhere.join("00000000.0").exists(), "a link is removed, never followed");
+    }
+
+    /// Two writers racing: the one that comes second keeps the first one's directory, which
+    /// processes may be reading already, and drops its own.
+    #[test]
+    fn a_concurrent_writer_keeps_the_directory_in_place() {
+        let tmp = Scratch::private("race");
+        let dir = tmp.0.join("corptls");
+        let target = store(&dir, b"bundle\n", &hashed(2)).unwrap().hashed_dir;
+        let ino = fs::metadata(&target).unwrap().ino();
+        let private = Private::open(&dir).unwrap();
+        let name = target.file_name().unwrap().to_str().unwrap();
+        let second = private.subdir(".certs-second.tmp", true).unwrap();
+        hashed(2).iter().for_each(|(n, content)| second.create(n, content, false).unwrap());
+        replace_dir(&private, ".certs-second.tmp", name, &hashed(2)).unwrap();
+        assert_eq!(fs::metadata(&target).unwrap().ino(), ino, "the directory in place was replaced");
+        assert_eq!(entries(&dir), [expected_name(b"bundle\n")], "the second writer's is gone");
     }
 
     #[test]

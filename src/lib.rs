@@ -43,6 +43,9 @@ struct Root {
     /// Its conforming twin, which contexts and the bundle file get in its place.
     #[pyo3(get)]
     twin: Option<Py<PyBytes>>,
+    /// OpenSSL's subject hash: the name of its file in the hashed directory.
+    #[pyo3(get)]
+    subject_hash: String,
 }
 
 #[pymethods]
@@ -97,6 +100,7 @@ fn collect(
                 not_after: r.not_after,
                 twin: r.twin.map(|twin| PyBytes::new(py, &twin).unbind()),
                 strict_rules: r.strict_rules,
+                subject_hash: r.subject_hash,
             };
             Py::new(py, root)
         })
@@ -146,6 +150,8 @@ struct CertInfo {
     self_issued: bool,
     strict_rules: Vec<&'static str>,
     sha256: String,
+    /// OpenSSL's subject hash: the name of its file in a hashed directory.
+    subject_hash: String,
 }
 
 #[pyfunction]
@@ -160,6 +166,7 @@ fn inspect(der: &[u8]) -> PyResult<CertInfo> {
         self_issued: info.self_issued,
         strict_rules: info.strict_rules,
         sha256: digest::hex(&digest::sha256(der)),
+        subject_hash: info.subject_hash,
     })
 }
 

@@ -3,12 +3,16 @@ OpenSSL reads one root file at a time, when a handshake needs it (README, "How i
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from pathlib import Path
 
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+
 from tests.support.harness import DirectServers, Stores
-from tests.support.pki import CORP_ROOT_CN
+from tests.support.pki import CORP_ROOT_CN, PKI
 from tests.support.store import run_command
 
 SCENARIO = Path(__file__).parent / "scenarios" / "hashed_dir.py"
@@ -16,9 +20,9 @@ UNTRUSTED = "unable to get local issuer certificate"
 EXPIRED, WRONG_NAME = "certificate has expired", "Hostname mismatch"
 
 
-def run(mode: str, stores: Stores, direct: DirectServers, cache: Path, **env: str) -> dict:
+def run(mode: str, stores: Stores, direct: DirectServers, cache: Path, *args: Path, **env: str) -> dict:
     urls = [server.url("localhost") for server in direct.all()]
-    proc = run_command([sys.executable, SCENARIO, mode, *urls], store=stores.corp, env=env, cache_dir=cache)
+    proc = run_command([sys.executable, SCENARIO, mode, *urls, *args], store=stores.corp, env=env, cache_dir=cache)
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
 
@@ -56,3 +60,43 @@ def test_a_cache_path_openssl_would_split_loads_every_root_up_front(
     out = run("kept", stores, direct, tmp_path, CORPTLS_CACHE_DIR=str(tmp_path / "a:b"))
     assert out["capath"] is None and out["up_front"] > 100, out
     assert_chains(out["outcomes"])
+
+
+def test_a_hashed_directory_the_process_can_no_longer_read_gives_way_to_the_roots_in_memory(
+    stores: Stores, direct: DirectServers, tmp_path: Path
+) -> None:
+    """A daemon that injects as root, then drops to nobody: the cache directory is out of reach."""
+    out = run("dropped", stores, direct, tmp_path)
+    assert out["up_front"] == 0, out
+    assert_chains(out["outcomes"])
+
+
+def expired_cross_sign(pki: PKI, path: Path) -> Path:
+    """The corporate root's name and key, issued by the rogue root, expired: what an intermediate
+    store keeps long after a root's cross-signing ended (ISRG Root X1 by DST Root CA X3)."""
+    root, issuer, now = pki._corp_root, pki._rogue_root, dt.datetime.now(dt.timezone.utc)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(root.cert.subject)
+        .issuer_name(issuer.cert.subject)
+        .public_key(root.key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=400))
+        .not_valid_after(now - dt.timedelta(days=30))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(issuer.key, hashes.SHA256())
+    )
+    path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    return path
+
+
+def test_a_certificate_held_up_front_does_not_hide_a_root_of_the_directory(
+    stores: Stores, direct: DirectServers, pki: PKI, tmp_path: Path
+) -> None:
+    """OpenSSL searches a hashed directory only for a subject it holds nothing for: the root named
+    like a certificate the context holds up front is loaded up front too (then OpenSSL prefers the
+    valid one of the two)."""
+    cross_sign = expired_cross_sign(pki, tmp_path / "cross-sign.pem")
+    out = run("cafile", stores, direct, tmp_path, cross_sign)
+    assert_chains(out["outcomes"])
+    assert out["up_front"] == 2, out  # the cross-sign and the root it would hide

@@ -453,3 +453,20 @@ def test_a_bundle_recognises_certifis_file_and_certifis_set(tmp_path: Path) -> N
     assert bundle.holds_certifi_set([ca])
     assert not bundle.holds_certifi_set([ca, ca2])  # certifi's roots and one of the program's own
     assert not bundle.holds_certifi_set([ca2]) and not bundle.holds_certifi_set([])
+
+
+@pytest.mark.parametrize(
+    ("capath", "chosen", "platform", "why"),
+    [
+        ("/home/u/.cache/corptls/certs-0", False, "linux", ""),
+        ("/srv/cache;x/certs-0", True, "linux", ""),
+        ("/home/u/a:b/corptls/certs-0", False, "linux", "holds ':'"),
+        ("C:\\Users\\u\\AppData\\Local\\corptls\\certs-0", False, "win32", ""),
+        ("C:\\Users\\Jürgen\\AppData\\Local\\corptls\\certs-0", False, "win32", "ANSI code page"),
+        ("C:\\corptls\\certs-0", True, "win32", "not CORPTLS_CACHE_DIR"),
+        ("C:\\a;b\\certs-0", False, "win32", "holds ';'"),
+    ],
+)
+def test_when_openssl_may_read_the_hashed_directory_lazily(capath: str, chosen: bool, platform: str, why: str) -> None:
+    reason = _bundle._unusable_capath(capath, chosen, platform)
+    assert (why in reason) if why else reason == "", reason

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import _thread
 import os
+import sys
+import time
 
 TYPE_CHECKING = False  # not `typing`: its import costs ~15 ms, start-up must not pay it
 if TYPE_CHECKING:
@@ -82,6 +84,72 @@ class Bundle:
         # file's: after the fact it cannot be told from a pinned copy of that file (in a container
         # often one private root), nor can SSL_CERT_FILE's.
         self.certifi_set = frozenset(r.der for r in roots if "certifi" in r.sources)
+        self._trusted = frozenset(r.twin or r.der for r in roots)  # what OpenSSL gets of each root
+        self._pem_by_hash: Optional[Dict[str, str]] = None
+        self._files = len(roots)  # the hashed directory's, when whole
+        self._checked_at = self._touched_at = time.monotonic()  # _store found or wrote it whole
+
+    def named_like(self, ca_ders: List[bytes]) -> str:
+        """PEM of the roots of the hashed directory named like a certificate in ``ca_ders`` that is
+        not one of them. OpenSSL searches the directory only for a subject it holds nothing for: a
+        context holding such a certificate up front (a cross-signed copy of a root, say) must hold
+        those roots up front too, or they are hidden behind it."""
+        others = [der for der in ca_ders if der not in self._trusted] if self.capath else []
+        if not others:
+            return ""
+        import ssl
+
+        from . import _native
+
+        if self._pem_by_hash is None:
+            by_hash: Dict[str, str] = {}
+            for root in self.collection.roots:
+                pem = ssl.DER_cert_to_PEM_cert(root.twin or root.der)
+                by_hash[root.subject_hash] = by_hash.get(root.subject_hash, "") + pem
+            self._pem_by_hash = by_hash
+        hashes = set()
+        for der in others:
+            try:
+                hashes.add(_native.inspect(der).subject_hash)
+            except ValueError:  # OpenSSL loaded it; we cannot read it: it names nothing of ours
+                pass
+        return "".join(self._pem_by_hash.get(h, "") for h in sorted(hashes))
+
+    def hashed_dir_usable(self) -> bool:
+        """True when the hashed directory can be read (its files counted at most once a second), or
+        is not in use; else written again if it can be. False: a context must take every root up
+        front (the cache was cleaned, the process dropped the privileges to read it, ...)."""
+        if not self.capath:
+            return True
+        now = time.monotonic()
+        if os.access(self.capath, os.R_OK | os.X_OK) and now - self._checked_at < 1:
+            return True
+        if not self._whole():
+            from . import _native
+
+            try:
+                _native.store_bundle(os.path.dirname(self.capath), self.collection)
+                debug("hashed directory %s was not whole: written again", self.capath)
+            except BaseException as exc:  # a Rust panic is a BaseException too; never raise into a handshake
+                if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                    raise
+                debug("hashed directory %s is not whole and cannot be written again: %r", self.capath, exc)
+            if not self._whole():
+                return False
+        if now - self._touched_at > 24 * 3600:  # in use: a prune spares it
+            try:
+                os.utime(self.capath)
+            except OSError:
+                pass
+            self._touched_at = now
+        self._checked_at = now
+        return True
+
+    def _whole(self) -> bool:
+        try:
+            return os.access(self.capath, os.R_OK | os.X_OK) and len(os.listdir(self.capath)) == self._files  # type: ignore[arg-type]
+        except OSError:
+            return False
 
     def is_default_file(self, path: object) -> bool:
         return self.default_files.holds(path)
@@ -176,23 +244,6 @@ def _say_failed(reason: str) -> None:
 
 class Refused(Exception):
     """OpenSSL refused the bundle: the collection fails, for good."""
-
-
-def keep_hashed_dir() -> None:
-    """Writes the hashed directory again when it is gone (a cleaned cache, a prune by a process with
-    other roots): widened contexts read it at their handshakes. One stat when it is there."""
-    bundle = _now[1]
-    if bundle is None or not bundle.capath or os.path.isdir(bundle.capath):
-        return
-    from . import _native
-
-    try:
-        _native.store_bundle(os.path.dirname(bundle.capath), bundle.collection)
-        debug("hashed directory %s was gone: written again", bundle.capath)
-    except BaseException as exc:  # never raise into a handshake; a Rust panic is a BaseException too
-        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
-            raise
-        debug("hashed directory %s was gone and cannot be written again: %r", bundle.capath, exc)
 
 
 def collected() -> Optional[Bundle]:
@@ -340,10 +391,10 @@ def _store(collection: Collection) -> Tuple[Optional[str], Optional[str]]:
             reason = f"{exc} (set CORPTLS_CACHE_DIR to a private writable directory)"
         else:
             debug("bundle file: %s; hashed directory: %s", path, capath)
-            if os.pathsep not in capath:
+            unusable = _unusable_capath(capath, bool(env.get("CORPTLS_CACHE_DIR")))
+            if not unusable:
                 return path, capath
-            # OpenSSL splits a capath at the path separator: the pieces would be other directories.
-            debug("the hashed directory's path holds %r: every root is loaded up front instead", os.pathsep)
+            debug("%s: every root is loaded up front instead", unusable)
             return path, None
     warn(
         f"corptls: cannot write the bundle file: {reason}; using the roots in memory, "
@@ -352,11 +403,27 @@ def _store(collection: Collection) -> Tuple[Optional[str], Optional[str]]:
     return None, None
 
 
+def _unusable_capath(capath: str, chosen: bool, platform: str = sys.platform) -> str:
+    """Why OpenSSL must not read roots lazily from ``capath`` (in CORPTLS_CACHE_DIR when ``chosen``);
+    empty when it may."""
+    separator = ";" if platform == "win32" else ":"
+    if separator in capath:  # OpenSSL splits a capath there: the pieces would be other directories
+        return f"the hashed directory's path holds {separator!r}"
+    if platform == "win32" and not capath.isascii():
+        return "OpenSSL on Windows looks up a capath's files in the ANSI code page"
+    if platform == "win32" and chosen:
+        # Read at every handshake by path; only LocalAppData's ACL is known to keep others out.
+        return "on Windows only the LocalAppData folder is read lazily, not CORPTLS_CACHE_DIR"
+    return ""
+
+
 def _check_openssl_accepts(pem: str) -> None:
     """Raises Refused unless OpenSSL loads every root (a parse of each: once per new bundle)."""
     import _ssl
     import ssl
 
+    if not pem:  # no root at all: nothing to refuse
+        return
     # The C methods: corptls's own SSLContext patches must not see this context.
     context = _ssl._SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     try:

@@ -47,6 +47,9 @@ class Root:
     def twin(self) -> Optional[bytes]:
         """Its conforming twin (DER), which contexts and the bundle file get in its place: same name,
         key, validity and other extensions, basicConstraints critical, keyUsage and SKID where missing."""
+    @property
+    def subject_hash(self) -> str:
+        """OpenSSL's subject hash: the name of its file in the hashed directory."""
 
 @final
 class Collection:
@@ -79,6 +82,7 @@ def cache_dir(
 ) -> Optional[Path]:
     """``chosen`` (CORPTLS_CACHE_DIR) when not empty, else the per-user cache directory the platform
     names (Windows' known folder; elsewhere from ``xdg_cache_home`` and ``home``, absolute only)."""
+
 def find_stored(directory: _Path, collection: Collection) -> Optional[tuple[Path, Path]]:
     """The collection's bundle file and hashed directory when ``directory`` holds both already,
     exactly (the directory is then touched: in use); None when it does not."""
@@ -104,6 +108,8 @@ class CertInfo:
     #: The rules of Python 3.13+'s VERIFY_X509_STRICT it breaks, in OpenSSL's words.
     strict_rules: list[str]
     sha256: str
+    #: OpenSSL's subject hash: the name of its file in a hashed directory.
+    subject_hash: str
 
 def inspect(der: bytes) -> CertInfo:
     """Parses a DER certificate; ValueError when it cannot be parsed."""

@@ -144,6 +144,17 @@ def test_a_widened_context_parses_no_root_up_front(lane: WinePython, corp_root_i
     assert out["files"] == out["roots"] > 50, out
 
 
+def test_a_chosen_cache_directory_is_never_read_lazily(
+    lane: WinePython, env: dict[str, str | None], corp_root_in_store: bytes, windows_tmp: Path
+) -> None:
+    """Only LocalAppData's ACL is known to keep other users out: with CORPTLS_CACHE_DIR a context
+    takes every root up front, from memory, and still verifies."""
+    chosen = {**env, "CORPTLS_CACHE_DIR": windows_path(windows_tmp / "cache")}
+    out = parse_json(lane.scenario("contexts", env=chosen), "contexts")
+    assert out["capath"] is None and out["up_front"] > 50, out
+    assert lane.probe("urllib", "inject", GOOD, env=chosen)[GOOD] == "ok"
+
+
 @pytest.mark.parametrize("client", ["requests", "httpx"])
 def test_clients_built_before_inject_and_after_extract(
     lane: WinePython, env: dict[str, str | None], corp_root_in_store: bytes, client: str

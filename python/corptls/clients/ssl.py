@@ -1,8 +1,10 @@
 """ssl: the default trust of every ``SSLContext``.
 
 Loading "the bundle" means: corptls's own hashed directory, which OpenSSL searches lazily (every
-root up front only when the roots live in memory; see ``_bundle.Bundle``). Before a widened
-context's handshake the directory is written again if it has gone.
+root up front only when the roots live in memory; see ``_bundle.Bundle``), and up front the roots
+that a certificate the context holds up front would hide. Before a widened context's handshake
+the directory is checked (written again if it is not whole; failing that, the context takes
+every root up front from memory).
 
 - ``set_default_verify_paths`` (behind ``load_default_certs``, ``create_default_context()``,
   urllib, http.client, aiohttp) loads the bundle *instead of* OpenSSL's default paths: the
@@ -50,6 +52,8 @@ from .._undo import Undo
 _widened: "weakref.WeakSet[ssl.SSLContext]" = weakref.WeakSet()
 # Contexts that loaded the default paths stock while patched: they asked for default trust.
 _defaulted: "weakref.WeakSet[ssl.SSLContext]" = weakref.WeakSet()
+# Widened contexts that took every root up front, the hashed directory being unusable.
+_eager: "weakref.WeakSet[ssl.SSLContext]" = weakref.WeakSet()
 
 
 def is_widened(context: Any) -> bool:
@@ -81,6 +85,7 @@ def apply(module: ModuleType, undo: Undo) -> None:
                 stock_load_locations(context, cadata=bundle.eager_pem)
             if bundle.capath:
                 stock_load_locations(context, capath=bundle.capath)
+                unhide(context, bundle)
         except (ssl.SSLError, OSError, ValueError) as exc:
             _bundle.fail(f"OpenSSL refused the bundle ({exc!r})")
             return False
@@ -88,6 +93,13 @@ def apply(module: ModuleType, undo: Undo) -> None:
             context.verify_flags &= ~ssl.VERIFY_X509_STRICT
         _widened.add(context)
         return True
+
+    def unhide(context: ssl.SSLContext, bundle: _bundle.Bundle) -> None:
+        """Up front too, the roots that a certificate held up front would hide (Bundle.named_like)."""
+        pem = bundle.named_like(context.get_ca_certs(binary_form=True))
+        if pem:
+            debug("loaded up front the roots named like certificates the context holds up front")
+            stock_load_locations(context, cadata=pem)
 
     def new(klass: type, *args: Any, **kwargs: Any) -> ssl.SSLContext:
         context = stock_new.__func__(klass, *args, **kwargs)
@@ -123,7 +135,10 @@ def apply(module: ModuleType, undo: Undo) -> None:
                 )
         if asked and cafile is None and capath is None and cadata is None:
             return None  # all of it came from memory (stock would refuse a call without arguments)
-        return stock_load_locations(self, cafile, capath, cadata)
+        stock_load_locations(self, cafile, capath, cadata)
+        if self in _widened and (cafile is not None or cadata is not None) and bundle is not None:
+            unhide(self, bundle)  # e.g. Windows' CA store, loaded after the bundle
+        return None
 
     def upgrade(context: ssl.SSLContext) -> None:
         """A context holding default trust by what corptls saw (see the module doc) gets the bundle."""
@@ -146,8 +161,13 @@ def apply(module: ModuleType, undo: Undo) -> None:
 
     def before_handshake(context: ssl.SSLContext) -> None:
         upgrade(context)
-        if context in _widened:
-            _bundle.keep_hashed_dir()
+        bundle = _bundle.collected()
+        if context in _widened and context not in _eager and bundle is not None and not bundle.hashed_dir_usable():
+            # The directory cannot be read whole (a cleaned cache, privileges dropped): the roots
+            # come from memory, all of them, into this context.
+            debug("hashed directory %s unusable: every root loaded up front into a context", bundle.capath)
+            stock_load_locations(context, cadata=bundle.pem)
+            _eager.add(context)
 
     def wrap_socket(self: ssl.SSLContext, sock: Any, server_side: bool = False, *args: Any, **kwargs: Any) -> Any:
         if not server_side:
