@@ -105,17 +105,21 @@ def proxy_env(proxy: InterceptingProxy) -> dict[str, str | None]:
 
 @pytest.fixture
 def scenario(tmp_path: Path) -> Scenario:
-    """`scenario(code, store=..., env=..., timeout=...)` = run_scenario with a per-test XDG cache dir."""
+    """`scenario(NAME, *args, store=, env=, timeout=, python=, setup=)`: run_scenario with a
+    per-test XDG cache dir (NAME: tests/scenarios/NAME.py, or python's "-c"/"-m")."""
 
     def run(
-        code: str,
-        *,
+        *argv: str | os.PathLike[str],
         store: StoreLayout | None = None,
         env: Mapping[str, str | None] | None = None,
         timeout: float = 60,
+        python: str | os.PathLike[str] | None = None,
+        setup: str = "",
     ) -> subprocess.CompletedProcess[str]:
         try:
-            return run_scenario(code, store=store, env=env, timeout=timeout, cache_dir=tmp_path)
+            return run_scenario(
+                argv, store=store, env=env, timeout=timeout, cache_dir=tmp_path, python=python, setup=setup
+            )
         except StoreNamespaceError as exc:
             pytest.fail(str(exc), pytrace=False)
 

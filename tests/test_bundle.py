@@ -56,7 +56,7 @@ print(json.dumps(out))
 def run(scenario: Scenario, body: str, **kwargs: Any) -> dict[str, Any]:
     """Run PRELUDE + body + EPILOGUE; return `out` (with the recorded warnings)."""
     code = f"CORP_CN = {CORP_ROOT_CN!r}\n" + PRELUDE + body + EPILOGUE
-    proc = scenario(code, **kwargs)
+    proc = scenario("-c", code, **kwargs)
     assert proc.returncode == 0, f"rc={proc.returncode}\nstdout={proc.stdout}\nstderr={proc.stderr}"
     lines = proc.stdout.strip().splitlines()
     assert lines, proc.stderr

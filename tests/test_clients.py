@@ -51,6 +51,7 @@ REASONS = {
 
 def probe(scenario: Scenario, stores: Stores, proxy_env: dict, client: str, mode: str, *hosts: str) -> dict:
     done = scenario(
+        "-c",
         f"import runpy, sys; sys.argv = {[str(PROBE), client, mode, *hosts]!r}; "
         f"runpy.run_path(sys.argv[0], run_name='__main__')",
         store=stores.corp,

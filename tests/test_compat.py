@@ -112,7 +112,7 @@ def run(scenario: Scenario, stores: Stores, direct: DirectServers, framework: st
     before, after = ORDERS[order]
     setup = FRAMEWORKS[framework].replace("{before}", before).replace("{after}", after)
     urls = f"GOOD = {direct.good.url('localhost')!r}\nROGUE = {direct.rogue.url('localhost')!r}\n"
-    proc = scenario(PRELUDE + urls + setup + BODY, store=stores.corp, timeout=120)
+    proc = scenario("-c", PRELUDE + urls + setup + BODY, store=stores.corp, timeout=120)
     assert proc.returncode == 0, f"rc={proc.returncode}\nstdout={proc.stdout}\nstderr={proc.stderr}"
     return json.loads(proc.stdout.strip().splitlines()[-1])
 

@@ -85,8 +85,9 @@ echo "== misuse"; "$PY" -m corptls env --shell bash --service main 2>&1; echo "r
 def test_windows_host_path_and_dollar_survive_yaml_and_compose_interpolation(scenario: Scenario) -> None:
     """Docker Desktop takes `C:\\...` sources in the long syntax; compose interpolates `$`, so it is doubled."""
     proc = scenario(
+        "-c",
         "from corptls import _containers\n"
-        "print(_containers.compose('C:\\\\Users\\\\J\u00fcrgen $HOME\\\\corptls-ca.pem', ['main']), end='')"
+        "print(_containers.compose('C:\\\\Users\\\\J\u00fcrgen $HOME\\\\corptls-ca.pem', ['main']), end='')",
     )
     assert proc.returncode == 0, proc
     volume = yaml.safe_load(proc.stdout)["services"]["main"]["volumes"][0]

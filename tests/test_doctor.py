@@ -119,7 +119,7 @@ def doctor(
             f"sys.exit(subprocess.run([{python!r}, '-m', 'corptls', *{argv!r}], env=env).returncode)"
         )
     started = time.monotonic()
-    proc = scenario(code, store=store, env=env)
+    proc = scenario("-c", code, store=store, env=env)
     return Doctor(proc, time.monotonic() - started)
 
 
@@ -459,7 +459,7 @@ print(json.dumps({{"default": handshake(default), "relaxed": handshake(relaxed),
             f"env = dict(os.environ, PYTHONPATH={PACKAGE_PARENT!r})\n"
             f"sys.exit(subprocess.run([{python!r}, '-c', {code!r}], env=env).returncode)"
         )
-        proc = scenario(wrapper, store=extra_store)
+        proc = scenario("-c", wrapper, store=extra_store)
         assert proc.returncode == 0, proc.stderr
         outcome = json.loads(proc.stdout)
         assert outcome == {
@@ -722,12 +722,12 @@ print(verdict({chain_pem.decode()!r}, "api.corp.test"))
 print(verdict({chain_pem.decode()!r}, "other.corp.test"))
 print(verdict({rogue_pem.decode()!r}, "api.corp.test"))
 """
-    corp = scenario(code, store=stores.corp)
+    corp = scenario("-c", code, store=stores.corp)
     assert corp.returncode == 0, corp.stderr
     good, wrong_name, rogue = corp.stdout.splitlines()
     assert good == "trusted"
     assert "not valid for name" in wrong_name, wrong_name
     assert "UnknownIssuer" in rogue, rogue
-    plain = scenario(code, store=stores.plain)  # control: the corporate root is not in the OS store
+    plain = scenario("-c", code, store=stores.plain)  # control: the corporate root is not in the OS store
     assert plain.returncode == 0, plain.stderr
     assert "UnknownIssuer" in plain.stdout.splitlines()[0], plain.stdout

@@ -224,7 +224,7 @@ print(json.dumps(out))
 def test_quoting_of_backslashes_typographic_quotes_and_what_cmd_cannot_carry(
     scenario: Scenario, stores: Stores
 ) -> None:
-    proc = scenario(QUOTING, store=stores.corp)
+    proc = scenario("-c", QUOTING, store=stores.corp)
     assert proc.returncode == 0, proc
     out = json.loads(proc.stdout)
     win = "C:\\Users\\O'Brien\\bundle.pem"
@@ -295,7 +295,9 @@ def test_inject_export_env_reaches_node_and_extract_restores_the_env(
         f"ROGUE = {direct.rogue.url('localhost')!r}\nNAMES = {ALL_NAMES!r}\n" + EXPORT_ENV
     )
     # One variable set before (restored to its value), one set to "" (restored to "", not removed).
-    proc = scenario(code, store=stores.corp, env={"REQUESTS_CA_BUNDLE": "/preexisting/ca.pem", "UV_SYSTEM_CERTS": ""})
+    proc = scenario(
+        "-c", code, store=stores.corp, env={"REQUESTS_CA_BUNDLE": "/preexisting/ca.pem", "UV_SYSTEM_CERTS": ""}
+    )
     assert proc.returncode == 0, proc
     out = json.loads(proc.stdout)
     assert out["control"] == NODE_UNTRUSTED
@@ -317,6 +319,7 @@ def test_inject_export_env_with_the_bundle_in_memory_only_warns_and_sets_nothing
     unsafe.mkdir()
     os.chmod(unsafe, 0o777)
     proc = scenario(
+        "-c",
         """
 import json, os, warnings
 import corptls

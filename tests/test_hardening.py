@@ -77,7 +77,7 @@ def run(
 ) -> dict[str, Any]:
     """PRELUDE, then ``NAME = value`` for each keyword, then ``body``; returns ``out``."""
     constants = "".join(f"{name} = {value!r}\n" for name, value in names.items())
-    proc = scenario(PRELUDE + constants + textwrap.dedent(body) + EPILOGUE, store=store, env=env, timeout=120)
+    proc = scenario("-c", PRELUDE + constants + textwrap.dedent(body) + EPILOGUE, store=store, env=env, timeout=120)
     assert proc.returncode == 0, f"rc={proc.returncode}\n{proc.stdout}\n{proc.stderr}"
     return json.loads(proc.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
@@ -91,6 +91,7 @@ def probe(
 ) -> dict[str, str]:
     """tests/support/probe.py: one real call per host, through the proxy in `env`."""
     done = scenario(
+        "-c",
         f"import runpy, sys; sys.argv = {[str(PROBE), client, mode, *hosts]!r}; "
         "runpy.run_path(sys.argv[0], run_name='__main__')",
         store=stores.corp,
@@ -508,7 +509,7 @@ def doctor(
         "runpy.run_module('corptls', run_name='__main__', alter_sys=True)"
     )
     started = time.monotonic()
-    proc = scenario(code, store=store, env=env, timeout=timeout)
+    proc = scenario("-c", code, store=store, env=env, timeout=timeout)
     return proc, time.monotonic() - started
 
 

@@ -74,7 +74,7 @@ print(json.dumps(results))
 def probe(scenario: Scenario, url: str, *, cafile: str | None = None, **kwargs: Any) -> dict[str, str]:
     """Run PROBE in a scenario; returns per-client outcome."""
     code = f"URL = {url!r}\nCAFILE = {cafile!r}\nCLIENTS = {CLIENTS!r}\n" + PROBE
-    proc = scenario(code, **kwargs)
+    proc = scenario("-c", code, **kwargs)
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
@@ -152,7 +152,7 @@ print(json.dumps({{
     "default_capath": os.path.realpath(ssl.get_default_verify_paths().openssl_capath),
 }}))
 """
-    seen = json.loads(scenario(code, store=stores.corp).stdout)
+    seen = json.loads(scenario("-c", code, store=stores.corp).stdout)
     assert seen == {
         "has_root": True,
         "in_bundle": False,
@@ -163,7 +163,9 @@ print(json.dumps({{
     # ...and the real store outside the namespace is untouched.
     assert not (Path("/etc/ssl/certs") / CORP_ROOT_NAME).exists()
     bad = json.loads(
-        scenario("import os, json; print(json.dumps(sorted(os.listdir('/etc/ssl/certs'))))", store=stores.bad).stdout
+        scenario(
+            "-c", "import os, json; print(json.dumps(sorted(os.listdir('/etc/ssl/certs'))))", store=stores.bad
+        ).stdout
     )
     assert {"corptls-test-garbage.pem", "corptls-test-non-ca.pem", CORP_ROOT_NAME} <= set(bad)
 
@@ -172,7 +174,7 @@ def test_scenario_env_is_scrubbed(scenario: Scenario, tmp_path: Path, monkeypatc
     """CA/proxy variables exported on dev/CI machines never leak into scenarios."""
     monkeypatch.setenv("SSL_CERT_FILE", "/leak")
     monkeypatch.setenv("HTTPS_PROXY", "http://leak")
-    proc = scenario("import os, json; print(json.dumps(dict(os.environ)))", env={"EXTRA": "1"})
+    proc = scenario("-c", "import os, json; print(json.dumps(dict(os.environ)))", env={"EXTRA": "1"})
     seen = json.loads(proc.stdout)
     assert "SSL_CERT_FILE" not in seen and "HTTPS_PROXY" not in seen
     assert seen["EXTRA"] == "1" and seen["XDG_CACHE_HOME"] == str(tmp_path)
@@ -221,7 +223,7 @@ def test_openai_and_litellm_with_explicit_ca(
 
     before = proxy.connects["api.corp.test"]
     code = f"BASE = 'https://api.corp.test/v1'\nCAFILE = {str(pki.corp_root_pem)!r}\n" + SDK_SCENARIO
-    proc = scenario(code, env=proxy_env, timeout=90)
+    proc = scenario("-c", code, env=proxy_env, timeout=90)
     assert proc.returncode == 0, proc.stderr[-3000:]
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     assert out == {

@@ -29,7 +29,7 @@ def pinned_fails(url: str) -> str:
 
 
 def run(scenario: Scenario, stores: Stores, code: str, **env: str) -> str:
-    done = scenario(PRELUDE + textwrap.dedent(code), store=stores.corp, env=env or None)
+    done = scenario("-c", PRELUDE + textwrap.dedent(code), store=stores.corp, env=env or None)
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout
 
@@ -193,6 +193,7 @@ def test_sixteen_threads_creating_contexts_while_inject_runs(scenario: Scenario,
 def test_inject_under_autoload_does_not_deadlock(scenario: Scenario, stores: Stores) -> None:
     # Autoload hands over to inject() from inside `import ssl`, which inject() itself may trigger.
     done = scenario(
+        "-c",
         "import corptls; corptls.inject(); import corptls.auto; print(corptls.is_injected())",
         store=stores.corp,
         env={"CORPTLS_AUTOLOAD": "1"},
@@ -205,6 +206,7 @@ def test_library_imported_under_autoload_is_restored_by_extract(scenario: Scenar
     # `import requests` imports ssl half-way through requests' own import: the requests patch
     # must wait for requests to finish, or extract() would have nothing to restore.
     out = scenario(
+        "-c",
         """
 import requests, corptls
 during = requests.utils.DEFAULT_CA_BUNDLE_PATH == corptls.bundle_path()
@@ -254,6 +256,7 @@ def test_context_pinned_to_the_ssl_cert_file_root_is_not_widened(
 
 def test_warnings_as_errors_never_reach_the_program(scenario: Scenario, stores: Stores, direct: DirectServers) -> None:
     done = scenario(
+        "-c",
         f"""
 import ssl, sys, urllib.request, warnings
 warnings.simplefilter("error")

@@ -53,7 +53,7 @@ with warnings.catch_warnings(record=True) as caught:
 out["warnings"] = [str(w.message) for w in caught]
 print(json.dumps(out))
 """
-    proc = scenario(code, store=store, timeout=120)
+    proc = scenario("-c", code, store=store, timeout=120)
     assert proc.returncode == 0, f"rc={proc.returncode}\nstdout={proc.stdout}\nstderr={proc.stderr}"
     return json.loads(proc.stdout.strip().splitlines()[-1])
 

@@ -35,7 +35,7 @@ def test_debug_records_say_what_was_patched_where_roots_came_from_and_what_was_l
     scenario: Scenario, stores: Stores
 ) -> None:
     corp = stores.corp.path.joinpath("corptls-test-corporate-root.pem").read_text()
-    proc = scenario(f"CORP = {corp!r}\n" + RECORDS, store=stores.corp, env={"CORPTLS_QUIET": "1"})
+    proc = scenario("-c", f"CORP = {corp!r}\n" + RECORDS, store=stores.corp, env={"CORPTLS_QUIET": "1"})
     assert proc.returncode == 0, proc
     records = json.loads(proc.stdout)
     assert all(r.startswith("DEBUG ") for r in records), records
@@ -69,7 +69,7 @@ print(json.dumps({"handlers": logging.getLogger("corptls").handlers, "injected":
 
 
 def test_silent_by_default(scenario: Scenario, stores: Stores) -> None:
-    proc = scenario(SILENT, store=stores.corp)
+    proc = scenario("-c", SILENT, store=stores.corp)
     assert proc.returncode == 0 and proc.stderr == "", proc
     assert json.loads(proc.stdout) == {"handlers": [], "injected": True}
 
@@ -84,8 +84,8 @@ print(json.dumps({"logging": loaded, "status": corptls.status().__dict__}))
 
 
 def test_autoload_imports_no_logging_and_status_says_what_it_did(scenario: Scenario, stores: Stores) -> None:
-    on = scenario(STARTUP, store=stores.corp, env={"CORPTLS_AUTOLOAD": "1"})
-    off = scenario(STARTUP, store=stores.corp)
+    on = scenario("-c", STARTUP, store=stores.corp, env={"CORPTLS_AUTOLOAD": "1"})
+    off = scenario("-c", STARTUP, store=stores.corp)
     assert on.returncode == off.returncode == 0 and on.stderr == off.stderr == "", (on, off)
     on_out, off_out = json.loads(on.stdout), json.loads(off.stdout)
     assert on_out["logging"] is False, "autoload and inject() must not import logging"
@@ -118,7 +118,7 @@ print(json.dumps({"typed": all(isinstance(s, corptls.Status) for s in seen), "pa
 
 
 def test_status_follows_inject_and_extract(scenario: Scenario, stores: Stores) -> None:
-    proc = scenario(STATUS, store=stores.corp)
+    proc = scenario("-c", STATUS, store=stores.corp)
     assert proc.returncode == 0, proc
     out = json.loads(proc.stdout)
     assert out["typed"] is True
@@ -130,7 +130,7 @@ def test_status_follows_inject_and_extract(scenario: Scenario, stores: Stores) -
 
 def test_doctor_shows_this_interpreter(scenario: Scenario, stores: Stores) -> None:
     doctor = "import runpy, sys; sys.argv = ['corptls', 'doctor'{}]; runpy.run_module('corptls', run_name='__main__')"
-    on = scenario(doctor.format(", '--json'"), store=stores.corp, env={"CORPTLS_AUTOLOAD": "1"})
+    on = scenario("-c", doctor.format(", '--json'"), store=stores.corp, env={"CORPTLS_AUTOLOAD": "1"})
     assert json.loads(on.stdout)["interpreter"] == {
         "injected": True,
         "autoloaded": True,
@@ -139,7 +139,7 @@ def test_doctor_shows_this_interpreter(scenario: Scenario, stores: Stores) -> No
         "state": "unset",
         "reason": "",
     }, on
-    off = scenario(doctor.format(""), store=stores.corp)
+    off = scenario("-c", doctor.format(""), store=stores.corp)
     assert "this interpreter: corptls not injected; patches: none; bundle in use: none" in off.stdout.splitlines(), off
-    text = scenario(doctor.format(""), store=stores.corp, env={"CORPTLS_AUTOLOAD": "1"})
+    text = scenario("-c", doctor.format(""), store=stores.corp, env={"CORPTLS_AUTOLOAD": "1"})
     assert "this interpreter: corptls injected by autoload; patches: ssl; bundle in use: none" in text.stdout, text

@@ -70,6 +70,7 @@ def installed(pki: PKI, tmp_path_factory: pytest.TempPathFactory) -> StoreLayout
 
 def probe(scenario: Scenario, store: StoreLayout, env: dict, client: str, mode: str, *hosts: str) -> dict:
     done = scenario(
+        "-c",
         f"import runpy, sys; sys.argv = {[str(PROBE), client, mode, *hosts]!r}; "
         f"runpy.run_path(sys.argv[0], run_name='__main__')",
         store=store,
@@ -166,7 +167,7 @@ print(json.dumps({{
     "orders": orders,
 }}))
 """
-    proc = scenario(code, store=installed, env=proxy_env, timeout=120)
+    proc = scenario("-c", code, store=installed, env=proxy_env, timeout=120)
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
     assert out["root"] == [
@@ -219,7 +220,7 @@ out = {{
 }}
 print(json.dumps(out))
 """
-    proc = scenario(code, store=installed, env=proxy_env, timeout=120)
+    proc = scenario("-c", code, store=installed, env=proxy_env, timeout=120)
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
     assert out == {
@@ -251,7 +252,7 @@ pinned = ssl.create_default_context(cafile="/etc/ssl/certs/corptls-test-corporat
 print(json.dumps({{"strict": strict, "pinned": bool(pinned.verify_flags & ssl.VERIFY_X509_STRICT),
                   "widened": bool(ssl.create_default_context().verify_flags & ssl.VERIFY_X509_STRICT)}}))
 """
-    proc = scenario(code, store=installed, env={**proxy_env, "CORPTLS_X509_STRICT": "0"}, timeout=60)
+    proc = scenario("-c", code, store=installed, env={**proxy_env, "CORPTLS_X509_STRICT": "0"}, timeout=60)
     assert proc.returncode == 0, proc.stderr
     before, after = proc.stderr.split("-- the opt-in, after all --")
     assert "VERIFY_X509_STRICT is off" not in before and after.count("VERIFY_X509_STRICT is off") == 1, proc.stderr

@@ -198,7 +198,7 @@ def test_load_default_certs_on_windows_parses_no_root_twice_and_honours_disallow
             "ROGUE_URL": direct.rogue.url("localhost"),
         }.items()
     )
-    done = scenario(prelude + WINDOWS_STORES, store=stores.corp)
+    done = scenario("-c", prelude + WINDOWS_STORES, store=stores.corp)
     assert done.returncode == 0, done.stdout + done.stderr
     out = json.loads(done.stdout)
     assert out["stores_on_windows"] == ["CA", "ROOT"] and out["stores_here"] == []

@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
-from collections.abc import Callable
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 from .origin import OriginServer
 from .store import StoreLayout
 
-#: The `scenario` fixture: scenario(code, *, store=None, env=None, timeout=60) -> CompletedProcess.
-Scenario = Callable[..., "subprocess.CompletedProcess[str]"]
+
+class Scenario(Protocol):
+    """The `scenario` fixture: `python ARGV...` in a fresh interpreter, ARGV a scenario's name
+    (tests/scenarios/NAME.py) and its arguments, or python's own options ("-c", "-m"); see
+    store.run_scenario."""
+
+    def __call__(
+        self,
+        *argv: str | os.PathLike[str],
+        store: StoreLayout | None = None,
+        env: Mapping[str, str | None] | None = None,
+        timeout: float = 60,
+        python: str | os.PathLike[str] | None = None,
+        setup: str = "",
+    ) -> subprocess.CompletedProcess[str]: ...
 
 
 @dataclass

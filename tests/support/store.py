@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 OS_STORE = Path("/etc/ssl/certs")
+#: The scripts scenarios run: each a fresh interpreter's program (see run_scenario).
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 CORP_ROOT_NAME = "corptls-test-corporate-root.pem"
 #: Exit code of the namespace wrapper when the bind mount could not be set up or verified.
 NAMESPACE_FAILURE = 97
@@ -133,19 +135,35 @@ def run_command(
 
 
 def run_scenario(
-    code: str,
+    argv: Sequence[str | os.PathLike[str]],
     *,
     store: StoreLayout | None = None,
     env: Mapping[str, str | None] | None = None,
     timeout: float = 60,
     cache_dir: Path | None = None,
+    python: str | os.PathLike[str] | None = None,
+    setup: str = "",
 ) -> subprocess.CompletedProcess[str]:
-    """Run `python -c code` (the interpreter running pytest) with `run_command`."""
-    return run_command([sys.executable, "-c", code], store=store, env=env, timeout=timeout, cache_dir=cache_dir)
+    """`python ARGV...` with `run_command`: the interpreter running pytest unless `python`. ARGV
+    starts with a scenario's name (NAME: tests/scenarios/NAME.py) or python's own options
+    ("-c", CODE for a one-liner; "-m", MODULE)."""
+    first, *rest = argv
+    if isinstance(first, str) and first.isidentifier():
+        first = SCENARIOS / f"{first}.py"
+    return run_command(
+        [python or sys.executable, first, *rest],
+        store=store,
+        env=env,
+        setup=setup,
+        timeout=timeout,
+        cache_dir=cache_dir,
+    )
 
 
 def check_namespace_support(store: StoreLayout) -> None:
     """Fail loudly (StoreNamespaceError) unless the store namespace works and shows the copy."""
-    proc = run_scenario(f"import os; print(os.path.exists({str(store.corp_root_file)!r}))", store=store, timeout=20)
+    proc = run_scenario(
+        ["-c", f"import os; print(os.path.exists({str(store.corp_root_file)!r}))"], store=store, timeout=20
+    )
     if proc.returncode != 0 or proc.stdout.strip() != str(CORP_ROOT_NAME in store.added):
         raise StoreNamespaceError(f"store namespace probe failed: rc={proc.returncode} {proc.stderr.strip()!r}")
