@@ -27,17 +27,16 @@ from cryptography.x509.oid import NameOID
 from corptls import _autoload
 from tests.support import venvs
 from tests.support.faults import FaultServer
-from tests.support.harness import DirectServers, Scenario, Stores
+from tests.support.harness import DirectServers, Scenario, Stores, run_probe
+from tests.support.outcomes import UNTRUSTED, assert_fails
 from tests.support.pki import PKI
 from tests.support.proxy import InterceptingProxy
 from tests.support.store import StoreLayout, build_store
 
-PROBE = Path(__file__).parent / "support" / "probe.py"
 SHIPPED_PTH = Path(__file__).resolve().parents[1] / "python" / "corptls.data" / "purelib" / _autoload.PTH_NAME
 #: Where corptls is imported from (the checkout): the bare environments below get it by a .pth line.
 PACKAGE_PARENT = str(Path(_autoload.__file__).resolve().parents[1])
 GOOD_HOST, ROGUE_HOST = "api.corp.test", "rogue.corp.test"
-UNTRUSTED = "unable to get local issuer certificate"
 
 # Runs first in every scenario: warnings recorded, `get(url, context)` says "ok" or why not.
 PRELUDE = r"""
@@ -82,26 +81,6 @@ def run(
     return json.loads(proc.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
-def assert_untrusted(result: str) -> None:
-    assert result != "ok" and UNTRUSTED in result, result
-
-
-def probe(
-    scenario: Scenario, stores: Stores, env: Mapping[str, str | None], client: str, mode: str, *hosts: str
-) -> dict[str, str]:
-    """tests/support/probe.py: one real call per host, through the proxy in `env`."""
-    done = scenario(
-        "-c",
-        f"import runpy, sys; sys.argv = {[str(PROBE), client, mode, *hosts]!r}; "
-        "runpy.run_path(sys.argv[0], run_name='__main__')",
-        store=stores.corp,
-        env=env,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
-
-
 def subject_hash_dir(directory: Path, pem: Path) -> Path:
     """`directory` holding `pem` under OpenSSL's hashed name, as a capath needs it."""
     directory.mkdir()
@@ -140,9 +119,9 @@ def test_a_context_pinned_to_the_variable_is_not_widened(
         GOOD=direct.good.url("localhost"),
         ROGUE=direct.rogue.url("localhost"),
     )
-    assert_untrusted(out["stock"])
+    assert_fails(out["stock"], UNTRUSTED)
     assert out["default"] == "ok"
-    assert_untrusted(out["pinned"]["good"])
+    assert_fails(out["pinned"]["good"], UNTRUSTED)
     assert out["pinned"]["rogue"] == "ok"  # exactly its owner's root
 
 
@@ -174,10 +153,11 @@ def test_a_client_default_read_from_the_variable_is_widened(
         else subject_hash_dir(tmp_path / "certs", pki.origin_root_pem)
     )
     env = {**proxy_env, variable: value}
-    assert_untrusted(probe(scenario, stores, env, client, "stock", GOOD_HOST)[GOOD_HOST])
-    result = probe(scenario, stores, env, client, "inject", GOOD_HOST, ROGUE_HOST)
+    stock = run_probe(scenario, client, "stock", GOOD_HOST, store=stores.corp, env=env).results[client]
+    assert_fails(stock[GOOD_HOST], UNTRUSTED)
+    result = run_probe(scenario, client, "inject", GOOD_HOST, ROGUE_HOST, store=stores.corp, env=env).results[client]
     assert result[GOOD_HOST] == "ok"
-    assert_untrusted(result[ROGUE_HOST])
+    assert_fails(result[ROGUE_HOST], UNTRUSTED)
 
 
 def test_extract_restores_the_default_builders(scenario: Scenario, stores: Stores) -> None:
@@ -241,9 +221,9 @@ def test_a_context_pinned_to_a_copy_of_the_default_file_is_not_upgraded(
         ROGUE=direct.rogue.url("localhost"),
     )
     assert out["pinned_cas"] == 1 and "openssl-file" in out["sources"], out  # the set-up is what it claims
-    assert_untrusted(out["stock"])
+    assert_fails(out["stock"], UNTRUSTED)
     assert out["default"] == "ok"
-    assert_untrusted(out["pinned"]["good"])
+    assert_fails(out["pinned"]["good"], UNTRUSTED)
     assert out["pinned"]["rogue"] == "ok"
 
 
@@ -275,10 +255,10 @@ def test_default_paths_loaded_while_not_verifying_are_upgraded_once_it_verifies(
         GOOD=direct.good.url("localhost"),
         ROGUE=direct.rogue.url("localhost"),
     )
-    assert_untrusted(out["stock"])
+    assert_fails(out["stock"], UNTRUSTED)
     assert out["loaded"] is False  # CERT_NONE: left stock at the time
     assert out["good"] == "ok"
-    assert_untrusted(out["rogue"])
+    assert_fails(out["rogue"], UNTRUSTED)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -366,7 +346,7 @@ def test_a_refused_bundle_stays_refused(
     assert out["roots"] == 0 and out["path"] is None and out["SSL_CERT_FILE"] is None, out
     assert out["later"] is False, out
     for client in ("urllib", "requests", "httpx"):
-        assert_untrusted(out[client])
+        assert_fails(out[client], UNTRUSTED)
     state, reason = out["state"]
     assert state == "failed" and reason.startswith("OpenSSL refused the bundle (SSLError("), out["state"]
 
@@ -427,7 +407,7 @@ def test_the_bundle_file_is_never_read_back(
     assert out["swapped"], out
     for client, result in out["clients"].items():
         assert result["good"] == "ok", (client, result)
-        assert_untrusted(result["rogue"])
+        assert_fails(result["rogue"], UNTRUSTED)
     assert out["extracted"] == "ok", out
 
 

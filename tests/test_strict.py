@@ -18,11 +18,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.harness import Scenario
+from tests.support.harness import Scenario, run_probe
+from tests.support.outcomes import UNTRUSTED, assert_fails
 from tests.support.pki import LEGACY_ROOT_CN, PKI
 from tests.support.proxy import InterceptingProxy
 from tests.support.store import OS_STORE, StoreLayout, build_store
-from tests.test_clients import PROBE, assert_fails
 
 GOOD, ROGUE = "legacy.corp.test", "rogue.corp.test"
 EXPIRED, WRONG, OUTSIDE = "legacy-expired.corp.test", "legacy-wrongname.corp.test", "legacy.outside.test"
@@ -39,10 +39,10 @@ CLIENTS = [
 ]
 NOT_CRITICAL = "Basic Constraints of CA cert not marked critical"
 REASONS = {
-    ROGUE: ("unable to get local issuer certificate",),
-    EXPIRED: ("certificate has expired",),
-    WRONG: ("Hostname mismatch",),
-    OUTSIDE: ("permitted subtree violation",),  # the twin keeps the root's name constraints
+    ROGUE: UNTRUSTED,
+    EXPIRED: "certificate has expired",
+    WRONG: "Hostname mismatch",
+    OUTSIDE: "permitted subtree violation",  # the twin keeps the root's name constraints
 }
 LEGACY_FILE = "corptls-test-legacy-root.pem"
 OS_BUNDLE = str(OS_STORE / "ca-certificates.crt")
@@ -68,19 +68,6 @@ def installed(pki: PKI, tmp_path_factory: pytest.TempPathFactory) -> StoreLayout
     return layout
 
 
-def probe(scenario: Scenario, store: StoreLayout, env: dict, client: str, mode: str, *hosts: str) -> dict:
-    done = scenario(
-        "-c",
-        f"import runpy, sys; sys.argv = {[str(PROBE), client, mode, *hosts]!r}; "
-        f"runpy.run_path(sys.argv[0], run_name='__main__')",
-        store=store,
-        env=env,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-    return {**json.loads(done.stdout.strip().splitlines()[-1]), "stderr": done.stderr}
-
-
 def test_this_interpreter_is_strict() -> None:
     assert sys.version_info >= (3, 13)
     assert ssl.create_default_context().verify_flags & ssl.VERIFY_X509_STRICT
@@ -93,22 +80,22 @@ def test_control_fails_with_the_strict_message(
     """Stock, each client pointed at the OS bundle (which holds the root): strict mode refuses it."""
     before = proxy.connects[GOOD]
     env = {**proxy_env, "SSL_CERT_FILE": OS_BUNDLE, "REQUESTS_CA_BUNDLE": OS_BUNDLE}
-    result = probe(scenario, installed, env, client, "stock", GOOD)
-    assert_fails(result[GOOD], (NOT_CRITICAL,))
+    result = run_probe(scenario, client, "stock", GOOD, store=installed, env=env).results[client]
+    assert_fails(result[GOOD], NOT_CRITICAL)
     assert proxy.connects[GOOD] > before, "the client did not go through the proxy"
 
 
 @pytest.mark.parametrize("client", CLIENTS)
 def test_inject_verifies_through_the_twin_and_bad_chains_still_fail(client, scenario, installed, proxy_env) -> None:
-    result = probe(
-        scenario, installed, proxy_env, client, "inject", GOOD, ROGUE, EXPIRED, WRONG, OUTSIDE, LAX_INTERMEDIATE
-    )
+    hosts = (GOOD, ROGUE, EXPIRED, WRONG, OUTSIDE, LAX_INTERMEDIATE)
+    run = run_probe(scenario, client, "inject", *hosts, store=installed, env=proxy_env)
+    result = run.results[client]
     assert result[GOOD] == "ok", result
-    for host, reasons in REASONS.items():
-        assert_fails(result[host], reasons)
+    for host, reason in REASONS.items():
+        assert_fails(result[host], reason)
     # Strict stays on: an intermediate that breaks a rule still fails.
-    assert_fails(result[LAX_INTERMEDIATE], (NOT_CRITICAL,))
-    assert "X509_STRICT" not in result["stderr"], result["stderr"]
+    assert_fails(result[LAX_INTERMEDIATE], NOT_CRITICAL)
+    assert "X509_STRICT" not in run.stderr, run.stderr
 
 
 @pytest.mark.parametrize("client", CLIENTS)
@@ -116,11 +103,13 @@ def test_inject_verifies_through_the_twin_and_bad_chains_still_fail(client, scen
 def test_the_opt_in_verifies_a_lax_intermediate(client, how, scenario, installed, proxy_env) -> None:
     env = {**proxy_env, "CORPTLS_X509_STRICT": "0"} if how == "env" else proxy_env
     mode = "inject" if how == "env" else "relaxed"
-    result = probe(scenario, installed, env, client, mode, LAX_INTERMEDIATE, GOOD, ROGUE, EXPIRED, WRONG, OUTSIDE)
+    hosts = (LAX_INTERMEDIATE, GOOD, ROGUE, EXPIRED, WRONG, OUTSIDE)
+    run = run_probe(scenario, client, mode, *hosts, store=installed, env=env)
+    result = run.results[client]
     assert result[LAX_INTERMEDIATE] == result[GOOD] == "ok", result
-    for host, reasons in REASONS.items():
-        assert_fails(result[host], reasons)
-    [line] = [line for line in result["stderr"].splitlines() if "VERIFY_X509_STRICT is off" in line]
+    for host, reason in REASONS.items():
+        assert_fails(result[host], reason)
+    [line] = [line for line in run.stderr.splitlines() if "VERIFY_X509_STRICT is off" in line]
     assert "chain, host name and expiry are still verified" in line, line
 
 

@@ -27,8 +27,8 @@ BASE_PYTHON = DRIVE_C / "corptls-base" / "Python311"
 #: Where each session installs corptls: a fresh copy of the base, in a path with spaces.
 LANE_PYTHON = DRIVE_C / "Program Files" / "CorpTLS Lane" / "Python 3.11"
 SCENARIOS = Path(__file__).resolve().parent / "scenarios"
-#: tests/support/probe.py: the Linux suite's client probe, run as is by the Windows CPython.
-PROBE = ROOT / "tests" / "support" / "probe.py"
+#: tests/scenarios/probe.py: the Linux suite's client harness, run as is by the Windows CPython.
+PROBE = ROOT / "tests" / "scenarios" / "probe.py"
 
 #: The Wine settings every Windows process gets; nothing else of the host's environment.
 WINE_VARS = {
@@ -150,9 +150,9 @@ class WinePython:
     def probe(
         self, client: str, mode: str, *hosts: str, env: Mapping[str, str | None] | None = None, timeout: float = 120
     ) -> dict[str, str]:
-        """tests/support/probe.py CLIENT MODE HOST...: {host: "ok" | error chain}."""
+        """tests/scenarios/probe.py CLIENT MODE HOST...: {host: "ok" | error chain}."""
         proc = self.run(PROBE, client, mode, *hosts, env=env, timeout=timeout)
-        return parse_json(proc, f"probe {client} {mode}")
+        return parse_json(proc, f"probe {client} {mode}")["results"][client]
 
 
 def parse_json(proc: subprocess.CompletedProcess[str], what: str) -> dict:  # type: ignore[type-arg]
