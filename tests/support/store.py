@@ -32,6 +32,11 @@ _DEFAULT_VARS = {
     "LITELLM_LOCAL_MODEL_COST_MAP": "True",
 }
 
+#: `setup` for run_command: XDG_CACHE_HOME read-only, even for root (a bind mount in the namespace only).
+READ_ONLY_CACHE = (
+    'mount --bind "$XDG_CACHE_HOME" "$XDG_CACHE_HOME" && mount -o remount,bind,ro "$XDG_CACHE_HOME" || exit 97'
+)
+
 _WRAPPER = f"""
 mount --bind "$CORPTLS_STORE_COPY" {OS_STORE} || {{ echo "corptls-store: bind mount failed" >&2; exit {NAMESPACE_FAILURE}; }}
 [ "$(stat -c %d:%i {OS_STORE})" = "$(stat -c %d:%i "$CORPTLS_STORE_COPY")" ] || {{ echo "corptls-store: bind mount not visible" >&2; exit {NAMESPACE_FAILURE}; }}
