@@ -18,7 +18,7 @@ import yaml
 from corptls import _containers
 from tests.support.harness import Scenario, Stores
 from tests.support.pki import PKI
-from tests.support.shell import in_store, node_connect, sections
+from tests.support.shell import NODE_CONNECT, in_store, sections
 
 GOOD, ROGUE = "api.corp.test", "rogue.corp.test"
 TARGET = "/etc/corptls/ca.pem"
@@ -106,12 +106,15 @@ def test_a_container_stand_in_verifies_the_corporate_chain_with_only_the_overrid
     mounted = {
         name: volume["source"] if value == volume["target"] else value for name, value in main["environment"].items()
     }
-    script = node_connect(tmp_path)
 
     def node(host: str, env: dict[str, str]) -> str:
         bare = {"PATH": os.environ["PATH"], **env}  # no HOME, no proxy variables: only what a container gets
         done = subprocess.run(
-            ["node", str(script), host, proxy_env["HTTPS_PROXY"]], env=bare, capture_output=True, text=True, timeout=60
+            ["node", str(NODE_CONNECT), host, proxy_env["HTTPS_PROXY"]],
+            env=bare,
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
         return (done.stdout or done.stderr).strip()
 
