@@ -8,6 +8,7 @@ client must fail, and only something that reads the OS store (corptls) can succe
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import subprocess
@@ -83,17 +84,30 @@ def build_store(
     return StoreLayout(Path(dest), tuple(sorted(added)))
 
 
-def scrubbed_env(env: Mapping[str, str | None] | None, cache_dir: Path) -> dict[str, str]:
-    """Minimal environment for scenarios; a None value in `env` removes a default."""
-    result = {k: os.environ[k] for k in _KEPT_VARS if k in os.environ}
-    result.update(_DEFAULT_VARS)
-    result["XDG_CACHE_HOME"] = str(cache_dir)
+def scrubbed_env(
+    env: Mapping[str, str | None] | None,
+    cache_dir: Path | None,
+    kept: Sequence[str] = _KEPT_VARS,
+    defaults: Mapping[str, str] = _DEFAULT_VARS,
+) -> dict[str, str]:
+    """Minimal environment for scenarios: only `kept` of this process's variables, `defaults`,
+    XDG_CACHE_HOME=`cache_dir` (unless None), then `env`, where a None value removes a variable."""
+    result = {k: os.environ[k] for k in kept if k in os.environ}
+    result.update(defaults)
+    if cache_dir is not None:
+        result["XDG_CACHE_HOME"] = str(cache_dir)
     for key, value in (env or {}).items():
         if value is None:
             result.pop(key, None)
         else:
             result[key] = value
     return result
+
+
+@functools.lru_cache(maxsize=None)
+def empty_dir() -> str:
+    """A working directory with nothing importable in it (`python -c` puts the cwd first on sys.path)."""
+    return tempfile.mkdtemp(prefix="corptls-cwd-")
 
 
 def namespace_command(store: StoreLayout, argv: Sequence[str]) -> list[str]:
