@@ -8,7 +8,6 @@ intercepting proxy and misbehaving endpoints (tests/support/faults.py). Each cas
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import ssl
 import subprocess
@@ -17,17 +16,14 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+from cryptography.hazmat.primitives import serialization
 
 from corptls import _autoload
 from tests.support import venvs
 from tests.support.faults import FaultServer
 from tests.support.harness import DirectServers, Scenario, Stores, run_probe
 from tests.support.outcomes import UNTRUSTED, assert_fails, reported
-from tests.support.pki import PKI
+from tests.support.pki import PKI, make_ca
 from tests.support.proxy import InterceptingProxy
 from tests.support.store import SCENARIOS, StoreLayout, build_store
 
@@ -164,20 +160,7 @@ def test_default_paths_loaded_while_not_verifying_are_upgraded_once_it_verifies(
 def unloadable_root(path: Path) -> Path:
     """A self-signed CA whose serial number is a non-minimal INTEGER (02 02 00 01): the Rust core
     reads it as a root, OpenSSL's decoder refuses it (ASN1 "illegal padding")."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "CorpTLS Test Unloadable Root CA")])
-    now = dt.datetime.now(dt.timezone.utc)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(1)
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=30))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
+    cert = make_ca("CorpTLS Test Unloadable Root CA", serial=1).cert
     der = cert.public_bytes(serialization.Encoding.DER)
 
     def split(data: bytes) -> tuple[bytes, bytes]:  # (content of the first TLV, what follows it)
