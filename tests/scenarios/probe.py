@@ -18,6 +18,7 @@ under `python -I` and in the Wine lane's Windows CPython.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import json
 import os
 import ssl
@@ -67,12 +68,15 @@ def _requests() -> Fetch:
     return lambda host: session.get(f"https://{host}/", timeout=15, verify=CAFILE or True).raise_for_status()
 
 
-@client("httpx")
-def _httpx() -> Fetch:
-    import httpx
-
+def _httpx_sync(module: str) -> Fetch:
+    """httpx's Client, or httpx2's (the same API)."""
+    httpx = importlib.import_module(module)
     sync = httpx.Client(timeout=15, verify=pinned() or True)
     return lambda host: sync.get(f"https://{host}/").raise_for_status()
+
+
+MAKERS["httpx"] = lambda: _httpx_sync("httpx")
+MAKERS["httpx2"] = lambda: _httpx_sync("httpx2")
 
 
 @client("httpx-async")
@@ -84,14 +88,6 @@ def _httpx_async() -> Fetch:
             (await c.get(f"https://{host}/")).raise_for_status()
 
     return run(fetch)
-
-
-@client("httpx2")
-def _httpx2() -> Fetch:
-    import httpx2
-
-    sync = httpx2.Client(timeout=15, verify=pinned() or True)
-    return lambda host: sync.get(f"https://{host}/").raise_for_status()
 
 
 @client("aiohttp")
