@@ -19,7 +19,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from tests.support.harness import DirectServers, Scenario, Stores
-from tests.support.outcomes import reported
+from tests.support.outcomes import VERIFY_FAILED, assert_fails, reported
 from tests.support.pki import CORP_ROOT_CN, ORIGIN_ROOT_CN, PKI
 from tests.support.store import OS_STORE, READ_ONLY_CACHE
 
@@ -39,10 +39,6 @@ def urls(direct: DirectServers) -> tuple[str, str]:
 
 def warnings_about(out: dict[str, Any], text: str) -> list[str]:
     return [w for w in out["warnings"] if text in w]
-
-
-def is_verify_failure(outcome: str) -> bool:
-    return "CERTIFICATE_VERIFY_FAILED" in outcome
 
 
 # --- bad entries in the OS store ------------------------------------------------------------
@@ -66,7 +62,7 @@ def test_bad_store_entries_warn_per_file_and_corp_root_still_works(
 
 def test_bad_store_control_without_inject_fails(scenario: Scenario, stores: Stores, direct: DirectServers) -> None:
     out = reported(scenario("imported_unused", direct.good.url("localhost"), store=stores.bad))
-    assert is_verify_failure(out["good"]), out["good"]
+    assert_fails(out["good"], VERIFY_FAILED)
     assert out["warnings"] == []  # nothing is read before corptls is used
 
 
@@ -101,7 +97,7 @@ def test_extra_ca_env_var_trusts_a_root_missing_from_the_os_store(
         assert out["good"] == "ok"
     else:
         assert sources(out, CORP_ROOT_CN) == []
-        assert is_verify_failure(out["good"]), out["good"]
+        assert_fails(out["good"], VERIFY_FAILED)
 
 
 @pytest.mark.parametrize("with_extra", [True, False], ids=["extra_cas", "control"])
@@ -115,7 +111,7 @@ def test_inject_extra_cas_trusts_a_root_missing_from_the_os_store(
         assert out["good"] == "ok"
     else:
         assert sources(out, CORP_ROOT_CN) == []
-        assert is_verify_failure(out["good"]), out["good"]
+        assert_fails(out["good"], VERIFY_FAILED)
 
 
 # --- SSL_CERT_FILE -----------------------------------------------------------------------------
@@ -228,7 +224,7 @@ def test_unsafe_cache_dir_keeps_roots_in_memory(
     assert reason in found[0], found
     assert out["path"] is None
     assert out["good"] == "ok"
-    assert is_verify_failure(out["rogue"]), out["rogue"]
+    assert_fails(out["rogue"], VERIFY_FAILED)
     assert list((tmp_path / "corptls").iterdir()) == []
 
 

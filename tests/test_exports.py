@@ -17,7 +17,7 @@ from pathlib import Path
 
 from corptls._native import BUNDLE_MARK
 from tests.support.harness import DirectServers, Scenario, Stores
-from tests.support.outcomes import reported
+from tests.support.outcomes import VERIFY_FAILED, reported
 from tests.support.pki import PKI
 from tests.support.shell import in_store, sections
 from tests.support.store import SCENARIOS
@@ -226,7 +226,7 @@ def test_inject_export_env_reaches_node_and_extract_restores_the_env(
     )
     out = reported(proc)
     assert out["control"] == NODE_UNTRUSTED
-    assert "CERTIFICATE_VERIFY_FAILED" in out["python_control"], out
+    assert VERIFY_FAILED in out["python_control"], out
     assert out["inject_alone_keeps_env"] is True and out["inject_alone_node"] == NODE_UNTRUSTED
     assert out["exported"] == {**{n: out["path"] for n in PATH_NAMES}, "UV_SYSTEM_CERTS": "true"}
     assert out["good"] == 'ok 200 {"ok": true}'

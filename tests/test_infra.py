@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from tests.support.harness import DirectServers, Scenario, Stores, run_probe
-from tests.support.outcomes import reported
+from tests.support.outcomes import VERIFY_FAILED, assert_fails, reported
 from tests.support.pki import PKI
 from tests.support.proxy import InterceptingProxy
 from tests.support.store import CORP_ROOT_NAME
@@ -30,17 +30,13 @@ def probe(scenario: Scenario, host: str, *, cafile: Path | None = None, **kwargs
     return {name: run.results[name][host] for name in CLIENTS}
 
 
-def is_verify_failure(outcome: str) -> bool:
-    return "certificate verify failed" in outcome.lower() or "CERTIFICATE_VERIFY_FAILED" in outcome
-
-
 def test_stock_clients_fail_through_proxy(
     scenario: Scenario, proxy: InterceptingProxy, proxy_env: dict[str, str | None], stores: Stores
 ) -> None:
     """(a) Control: even with the corp root in the (namespaced) OS store, stock clients fail."""
     before = proxy.connects["api.corp.test"]
     results = probe(scenario, "api.corp.test", env=proxy_env, store=stores.corp)
-    failures = {name: r for name, r in results.items() if not is_verify_failure(r)}
+    failures = {name: r for name, r in results.items() if VERIFY_FAILED not in r}
     assert not failures, failures
     assert proxy.connects["api.corp.test"] - before >= len(CLIENTS)
 
@@ -69,7 +65,7 @@ def test_bad_chains_fail_even_with_corp_root(
     """(c) Trusting the corp root must not make rogue, expired or wrong-name chains acceptable."""
     results = probe(scenario, host, cafile=pki.corp_root_pem, env=proxy_env)
     for name, outcome in results.items():
-        assert is_verify_failure(outcome), (name, outcome)
+        assert_fails(outcome, VERIFY_FAILED)
         assert reason in outcome.lower(), (name, outcome)
     assert proxy.client_handshake_failures[host] >= len(CLIENTS)
 

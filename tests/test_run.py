@@ -18,13 +18,12 @@ import pytest
 
 from tests.support import venvs
 from tests.support.harness import Stores
-from tests.support.outcomes import last_json
+from tests.support.outcomes import VERIFY_FAILED, last_json
 from tests.support.pki import PKI
 from tests.support.shell import NODE_CONNECT, in_store, sections
 from tests.support.store import SCENARIOS, scrubbed_env
 
 GOOD, ROGUE = "api.corp.test", "rogue.corp.test"
-VERIFY_FAILED = "CERTIFICATE_VERIFY_FAILED"
 NODE_UNTRUSTED = "error UNABLE_TO_GET_ISSUER_CERT_LOCALLY"  # corp chain (leaf + intermediate), root unknown
 NODE_ROGUE = "error UNABLE_TO_VERIFY_LEAF_SIGNATURE"  # rogue leaf alone, its issuer unknown
 CURL_UNTRUSTED = 60

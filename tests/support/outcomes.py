@@ -8,6 +8,8 @@ from typing import Any
 
 #: OpenSSL's reason when no trusted root completes the chain (the corporate one, stock; a rogue one).
 UNTRUSTED = "unable to get local issuer certificate"
+#: OpenSSL's name for a failed verification, whatever the reason: in every client's error.
+VERIFY_FAILED = "CERTIFICATE_VERIFY_FAILED"
 
 
 def last_json(text: str) -> Any:
