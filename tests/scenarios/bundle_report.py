@@ -14,6 +14,6 @@ import corptls
 
 if len(sys.argv) > 1:
     os.chdir(sys.argv[1])
-out = {"path": corptls.bundle_path(), "roots": roots()}
+out: dict[str, object] = {"path": corptls.bundle_path(), "roots": roots()}
 out["warnings"] = [f"{w.category.__name__}: {w.message}" for w in warned]
 print(json.dumps(out))

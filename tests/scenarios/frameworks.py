@@ -20,7 +20,7 @@ out: dict[str, object] = {}
 def urllib_get(url: str) -> bytes:
     import urllib.request
 
-    return urllib.request.urlopen(url, timeout=15).read()  # type: ignore[no-any-return]
+    return urllib.request.urlopen(url, timeout=15).read()
 
 
 def requests_get(url: str) -> bytes:
@@ -45,7 +45,7 @@ def with_gevent() -> dict[str, Fetch]:
         gevent.joinall(jobs, timeout=30, raise_error=True)
         bodies = {job.value for job in jobs}
         assert len(bodies) == 1 and None not in bodies, bodies
-        return bodies.pop()  # type: ignore[no-any-return]
+        return bodies.pop()
 
     return {"urllib": urllib_get, "requests": requests_get, "greenlets": parallel}
 
@@ -62,7 +62,7 @@ def with_eventlet() -> dict[str, Fetch]:
         pool = eventlet.GreenPool()
         bodies = set(pool.imap(urllib_get, [url] * 4))
         assert len(bodies) == 1, bodies
-        return bodies.pop()  # type: ignore[no-any-return]
+        return bodies.pop()
 
     return {"urllib": urllib_get, "requests": requests_get, "greenthreads": parallel}
 

@@ -12,6 +12,11 @@ warned = record_warnings()
 import corptls
 
 corptls.inject(extra_cas=sys.argv[3:])
-out = {"roots": roots(), "path": corptls.bundle_path(), "good": get(sys.argv[1]), "rogue": get(sys.argv[2])}
+out: dict[str, object] = {
+    "roots": roots(),
+    "path": corptls.bundle_path(),
+    "good": get(sys.argv[1]),
+    "rogue": get(sys.argv[2]),
+}
 out["warnings"] = [f"{w.category.__name__}: {w.message}" for w in warned]
 print(json.dumps(out))
