@@ -31,10 +31,8 @@ what a check expects. Exits 0 only when every check gave exactly the expected ou
 from __future__ import annotations
 
 import argparse
-import datetime
 import hashlib
 import http.server
-import ipaddress
 import json
 import os
 import shutil
@@ -46,7 +44,13 @@ import tempfile
 import threading
 from pathlib import Path
 
+from cryptography.hazmat.primitives.serialization import Encoding
+
 from corptls._policy import tls_variables
+
+# The checkout's test PKI (this script runs from a checkout: scripts/os-store-smoke.py).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.support.pki import key_pem, make_ca, make_leaf, pem  # noqa: E402
 
 BODY = "corptls-os-store-smoke-ok"
 STORES = ("auto", "none", "linux", "macos-admin", "windows-machine", "windows-policy")
@@ -115,107 +119,27 @@ print(json.dumps({"os_roots": sorted(os_roots), "verdicts": verdicts, "count": l
 """
 
 
-def utcnow() -> datetime.datetime:
-    return datetime.datetime.now(datetime.timezone.utc)
-
-
 class Pki:
-    """A root CA and a leaf for 127.0.0.1 / localhost that it signed (cryptography)."""
+    """A root CA named for this run and a leaf for 127.0.0.1 / localhost that it signed
+    (tests/support/pki.py builds them), written as files."""
 
     def __init__(self, label: str, directory: Path) -> None:
-        from cryptography import x509
-        from cryptography.hazmat.primitives import hashes, serialization
-        from cryptography.hazmat.primitives.asymmetric import ec
-        from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
-
-        tag = os.urandom(4).hex()
-        now = utcnow()
-        root_key = ec.generate_private_key(ec.SECP256R1())
-        root_name = x509.Name(
-            [
-                x509.NameAttribute(NameOID.ORGANIZATION_NAME, "corptls CI"),
-                x509.NameAttribute(NameOID.COMMON_NAME, f"corptls smoke {label} root {tag}"),
-            ]
-        )
-        root_ski = x509.SubjectKeyIdentifier.from_public_key(root_key.public_key())
-        root = (
-            x509.CertificateBuilder()
-            .subject_name(root_name)
-            .issuer_name(root_name)
-            .public_key(root_key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(hours=1))
-            .not_valid_after(now + datetime.timedelta(days=3))
-            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-            .add_extension(
-                x509.KeyUsage(
-                    digital_signature=True,
-                    content_commitment=False,
-                    key_encipherment=False,
-                    data_encipherment=False,
-                    key_agreement=False,
-                    key_cert_sign=True,
-                    crl_sign=True,
-                    encipher_only=False,
-                    decipher_only=False,
-                ),
-                critical=True,
-            )
-            .add_extension(root_ski, critical=False)
-            .sign(root_key, hashes.SHA256())
-        )
-        leaf_key = ec.generate_private_key(ec.SECP256R1())
-        leaf = (
-            x509.CertificateBuilder()
-            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
-            .issuer_name(root_name)
-            .public_key(leaf_key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(hours=1))
-            .not_valid_after(now + datetime.timedelta(days=2))
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(
-                x509.KeyUsage(
-                    digital_signature=True,
-                    content_commitment=False,
-                    key_encipherment=False,
-                    data_encipherment=False,
-                    key_agreement=False,
-                    key_cert_sign=False,
-                    crl_sign=False,
-                    encipher_only=False,
-                    decipher_only=False,
-                ),
-                critical=True,
-            )
-            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-            .add_extension(
-                x509.SubjectAlternativeName(
-                    [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
-                ),
-                critical=False,
-            )
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(leaf_key.public_key()), critical=False)
-            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(root_ski), critical=False)
-            .sign(root_key, hashes.SHA256())
-        )
-        pem = serialization.Encoding.PEM
-        self.root_der = root.public_bytes(serialization.Encoding.DER)
-        self.leaf_der = leaf.public_bytes(serialization.Encoding.DER)
-        self.root_pem = root.public_bytes(pem)
+        root = make_ca(f"corptls smoke {label} root {os.urandom(4).hex()}")
+        leaf, leaf_key = make_leaf(root, "127.0.0.1", ["localhost", "127.0.0.1"])
+        self.root_der = root.cert.public_bytes(Encoding.DER)
+        self.leaf_der = leaf.public_bytes(Encoding.DER)
+        self.root_pem = pem(root.cert)
         self.sha1 = hashlib.sha1(self.root_der).hexdigest().upper()
         self.sha256 = hashlib.sha256(self.root_der).hexdigest()
-        self.subject = root_name.rfc4514_string()
+        self.subject = root.cert.subject.rfc4514_string()
         self.root_pem_path = directory / f"{label}-root.pem"
         self.root_cer_path = directory / f"{label}-root.cer"
         self.chain_path = directory / f"{label}-leaf.pem"
         self.key_path = directory / f"{label}-leaf.key"
         self.root_pem_path.write_bytes(self.root_pem)
         self.root_cer_path.write_bytes(self.root_der)
-        self.chain_path.write_bytes(leaf.public_bytes(pem))
-        self.key_path.write_bytes(
-            leaf_key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-        )
+        self.chain_path.write_bytes(pem(leaf))
+        self.key_path.write_bytes(key_pem(leaf_key))
 
 
 class Server:

@@ -28,7 +28,6 @@ from tests.support.store import (
     check_namespace_support,
     run_scenario,
 )
-from tests.support.trust import CORP_LEAF_HOST, CORP_LEAF_VAR
 
 LOCAL_NAMES = ["localhost", "127.0.0.1"]
 # Python 3.13+'s strict verification needs that interpreter: scripts/test-abi3 runs it there
@@ -104,27 +103,35 @@ def proxy_env(proxy: InterceptingProxy) -> dict[str, str | None]:
     return {"HTTPS_PROXY": proxy.url, "https_proxy": proxy.url, "NO_PROXY": None, "no_proxy": None}
 
 
+# What tests/scenarios/kit.py's has_corp reads (its CORP_LEAF_VAR, CORP_LEAF_HOST).
+CORP_LEAF_VAR, CORP_LEAF_HOST = "CORPTLS_TEST_CORP_LEAF", "leaf.corptls.test"
+
+
 @pytest.fixture(scope="session")
 def corp_leaf(pki: PKI) -> str:
-    """The corporate leaf's chain and key files, as tests/support/trust.py reads them."""
+    """The corporate leaf's chain and key files, for kit.has_corp in the scenarios."""
     return os.pathsep.join(map(str, pki.leaf_files(CORP_LEAF_HOST)))
 
 
 @pytest.fixture
 def scenario(tmp_path: Path, corp_leaf: str) -> Scenario:
-    """`scenario(code, store=..., env=..., timeout=...)` = run_scenario with a per-test XDG cache dir
-    (and the corporate leaf for tests/support/trust.py)."""
+    """`scenario(NAME, *args, store=, env=, timeout=, python=, setup=)`: run_scenario with a
+    per-test XDG cache dir (NAME: tests/scenarios/NAME.py, or python's "-c"/"-m"), and the corporate
+    leaf for kit.has_corp."""
 
     def run(
-        code: str,
-        *,
+        *argv: str | os.PathLike[str],
         store: StoreLayout | None = None,
         env: Mapping[str, str | None] | None = None,
         timeout: float = 60,
+        python: str | os.PathLike[str] | None = None,
+        setup: str = "",
     ) -> subprocess.CompletedProcess[str]:
         env = {CORP_LEAF_VAR: corp_leaf, **(env or {})}
         try:
-            return run_scenario(code, store=store, env=env, timeout=timeout, cache_dir=tmp_path)
+            return run_scenario(
+                argv, store=store, env=env, timeout=timeout, cache_dir=tmp_path, python=python, setup=setup
+            )
         except StoreNamespaceError as exc:
             pytest.fail(str(exc), pytrace=False)
 

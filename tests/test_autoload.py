@@ -17,97 +17,20 @@ import pytest
 
 from tests.support import venvs
 from tests.support.harness import DirectServers, Stores
+from tests.support.outcomes import UNTRUSTED, assert_fails, reported
 from tests.support.pki import PKI
 from tests.support.proxy import InterceptingProxy
-from tests.support.store import StoreLayout, StoreNamespaceError, build_store
+from tests.support.store import READ_ONLY_CACHE, SCENARIOS, StoreLayout, StoreNamespaceError, build_store
 from tests.support.venvs import Venv
 
 GOOD, ROGUE = "api.corp.test", "rogue.corp.test"
-CLIENTS = ("litellm", "httpx", "requests", "aiohttp", "urllib")
+#: The program under test is tests/scenarios/probe.py in "stock" mode: it never imports corptls.
+PROBE = SCENARIOS / "probe.py"
+CLIENTS = ("litellm-async-aiohttp", "httpx", "requests", "aiohttp", "urllib")
 LIGHT = ("httpx", "requests", "aiohttp", "urllib")  # no litellm: its import alone takes seconds
-UNTRUSTED = "unable to get local issuer certificate"
 UNREADABLE = "corptls-test-unreadable.pem"
 #: Wheels for tests' fresh environments, downloaded by scripts/test before the tests run.
 WHEELHOUSE = Path(__file__).resolve().parents[1] / "target" / "wheelhouse"
-
-# The program under test: no corptls import anywhere. argv: CLIENT,CLIENT,... HOST...
-# Prints one JSON line last: whether corptls is loaded, and per host per client "ok" or the error chain.
-PROGRAM = r"""
-import asyncio, json, sys, urllib.request
-
-MESSAGES = [{"role": "user", "content": "ping"}]
-
-
-def call_urllib(host):
-    urllib.request.urlopen(f"https://{host}/", timeout=15).read()
-
-
-def call_requests(host):
-    import requests
-    requests.get(f"https://{host}/", timeout=15).raise_for_status()
-
-
-def call_httpx(host):
-    import httpx
-    httpx.get(f"https://{host}/", timeout=15).raise_for_status()
-
-
-def call_aiohttp(host):
-    import aiohttp
-
-    async def go():
-        async with aiohttp.ClientSession(trust_env=True) as session:
-            async with session.get(f"https://{host}/", timeout=aiohttp.ClientTimeout(total=15)) as r:
-                r.raise_for_status()
-
-    asyncio.run(go())
-
-
-def call_litellm(host):
-    import litellm
-    litellm.suppress_debug_info = True
-
-    async def go():
-        reply = await litellm.acompletion(model="openai/gpt-test", api_base=f"https://{host}/v1", api_key="sk-test",
-                                          messages=MESSAGES, num_retries=0, max_retries=0, timeout=15)
-        assert reply.choices[0].message.content, reply
-
-    asyncio.run(go())
-
-
-def describe(exc):
-    parts, seen = [], set()
-    while exc is not None and id(exc) not in seen and len(parts) < 10:
-        seen.add(id(exc))
-        parts.append(f"{type(exc).__name__}: {exc}")
-        exc = exc.__cause__ or exc.__context__
-    return " <- ".join(parts)
-
-
-results = {}
-for host in sys.argv[2:]:
-    results[host] = {}
-    for name in sys.argv[1].split(","):
-        try:
-            globals()["call_" + name](host)
-            results[host][name] = "ok"
-        except Exception as exc:
-            results[host][name] = describe(exc)
-print(json.dumps({"corptls_loaded": "corptls" in sys.modules, "results": results}))
-"""
-
-# A program that uses ssl directly, for breakages of the native core: reaches direct.good (corp chain).
-DIRECT_PROGRAM = r"""
-import json, ssl, urllib.request
-ctx = ssl.create_default_context()
-try:
-    urllib.request.urlopen(URL, timeout=15).read()
-    outcome = "ok"
-except Exception as exc:
-    outcome = f"{type(exc).__name__}: {exc}"
-print(json.dumps({"request": outcome}))
-print("ran")
-"""
 
 PANIC = '''
 class PanicException(BaseException):
@@ -158,13 +81,6 @@ def copy_of(tmp_path: Path) -> Callable[[Venv], Venv]:
     return make
 
 
-@pytest.fixture(scope="session")
-def program(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("program") / "program.py"
-    path.write_text(PROGRAM)
-    return path
-
-
 @pytest.fixture
 def run_in(tmp_path: Path) -> Runner:
     """`run_in(argv, store=, env=, setup=, timeout=)`: venvs.run with this test's XDG cache directory."""
@@ -201,7 +117,6 @@ def corptls_command(venv: Venv, *args: str, script: bool = False, env: Mapping[s
 
 def run_program(
     run_in: Runner,
-    program: Path,
     venv: Venv,
     stores: Stores,
     proxy_env: dict,
@@ -211,16 +126,15 @@ def run_program(
     store: StoreLayout | None = None,
     **kwargs: object,
 ) -> tuple[dict, str]:
-    """Run PROGRAM with the venv's python, through the proxy, in the corporate store; (report, stderr)."""
+    """The probe with the venv's python, through the proxy, in the corporate store; (report, stderr)."""
     done = run_in(
-        [venv.python, program, ",".join(clients), *hosts],
+        [venv.python, PROBE, ",".join(clients), "stock", *hosts],
         store=store or stores.corp,
         env={**proxy_env, **(env or {})},
         timeout=180,
         **kwargs,
     )
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-5000:]
-    return json.loads(done.stdout.strip().splitlines()[-1]), done.stderr
+    return reported(done), done.stderr
 
 
 def corptls_lines(stderr: str) -> list[str]:
@@ -229,19 +143,18 @@ def corptls_lines(stderr: str) -> list[str]:
 
 def assert_trusted(report: dict, clients: tuple = CLIENTS) -> None:
     """corptls was loaded by the start-up hook; the corporate chain verifies; the rogue one does not."""
-    assert report["corptls_loaded"], report
-    assert report["results"][GOOD] == {name: "ok" for name in clients}, report["results"][GOOD]
+    assert report["corptls"] == "loaded", report
+    results = report["results"]
+    assert {name: results[name][GOOD] for name in clients} == {name: "ok" for name in clients}, results
     for name in clients:
-        outcome = report["results"][ROGUE][name]
-        assert outcome != "ok" and UNTRUSTED in outcome, (name, outcome)
+        assert_fails(results[name][ROGUE], UNTRUSTED)
 
 
 def assert_stock(report: dict, clients: tuple = CLIENTS) -> None:
     """corptls never loaded; every client fails on the corporate chain, as without corptls."""
-    assert not report["corptls_loaded"], report
+    assert report["corptls"] != "loaded", report
     for name in clients:
-        outcome = report["results"][GOOD][name]
-        assert outcome != "ok" and UNTRUSTED in outcome, (name, outcome)
+        assert_fails(report["results"][name][GOOD], UNTRUSTED)
 
 
 def assert_one_warning(stderr: str, *names: str) -> None:
@@ -273,17 +186,13 @@ def relevant(files: set[str]) -> set[str]:
 
 
 def test_environments_see_the_clients_but_not_the_dev_corptls(installed: Venv, run_in: Runner, tmp_path: Path) -> None:
-    code = (
-        "import importlib.util as u, json, sys; import certifi, httpx, requests, aiohttp; "
-        "s = u.find_spec('corptls'); "
-        "print(json.dumps({'corptls': s.origin if s else None, 'certifi': certifi.__file__, "
-        "'loaded': sorted(m for m in sys.modules if m.startswith('corptls'))}))"
-    )
     # CORPTLS_AUTOLOAD=1 would wake the test environment's own hook if its .pth files were read.
     bare = venvs.create_venv(tmp_path / "bare")
     seen = {}
     for name, venv in (("bare", bare), ("installed", installed)):
-        done = run_in([venv.python, "-c", code], env={"CORPTLS_AUTOLOAD": "1" if name == "bare" else None})
+        done = run_in(
+            [venv.python, SCENARIOS / "site_view.py"], env={"CORPTLS_AUTOLOAD": "1" if name == "bare" else None}
+        )
         assert done.returncode == 0 and done.stderr == "", done.stderr
         seen[name] = json.loads(done.stdout)
     assert seen["bare"] == {"corptls": None, "certifi": seen["bare"]["certifi"], "loaded": []}
@@ -310,7 +219,6 @@ def test_enabled_unmodified_program_trusts_the_os_store(
     wheel: Path,
     tmp_path: Path,
     run_in: Runner,
-    program: Path,
     stores: Stores,
     proxy_env: dict,
     proxy: InterceptingProxy,
@@ -324,7 +232,7 @@ def test_enabled_unmodified_program_trusts_the_os_store(
     status = corptls_command(venv, "autoload", "status")
     assert "corptls_autoload.pth: enabled" in status, status
     before = proxy.connects[GOOD]
-    report, stderr = run_program(run_in, program, venv, stores, proxy_env, GOOD, ROGUE)
+    report, stderr = run_program(run_in, venv, stores, proxy_env, GOOD, ROGUE)
     assert_trusted(report)
     assert proxy.connects[GOOD] - before >= len(CLIENTS), "the clients did not go through the proxy"
     assert not corptls_lines(stderr), stderr
@@ -346,7 +254,6 @@ def test_switches(
     request: pytest.FixtureRequest,
     copy_of: Callable[[Venv], Venv],
     run_in: Runner,
-    program: Path,
     stores: Stores,
     proxy_env: dict,
     proxy: InterceptingProxy,
@@ -362,7 +269,7 @@ def test_switches(
     assert f"corptls_autoload.pth: {'enabled' if name == 'enabled' else 'disabled'}" in status, status
     before = proxy.connects[GOOD]
     report, stderr = run_program(
-        run_in, program, venv, stores, proxy_env, *((GOOD, ROGUE) if trusted else (GOOD,)), clients=clients, env=env
+        run_in, venv, stores, proxy_env, *((GOOD, ROGUE) if trusted else (GOOD,)), clients=clients, env=env
     )
     assert proxy.connects[GOOD] - before >= len(clients), "the clients did not go through the proxy"
     if trusted:
@@ -373,7 +280,7 @@ def test_switches(
 
 
 def test_sitecustomize_block(
-    installed: Venv, copy_of: Callable[[Venv], Venv], run_in: Runner, program: Path, stores: Stores, proxy_env: dict
+    installed: Venv, copy_of: Callable[[Venv], Venv], run_in: Runner, stores: Stores, proxy_env: dict
 ) -> None:
     venv = copy_of(installed)
     custom = venv.site_packages / "sitecustomize.py"
@@ -389,7 +296,7 @@ def test_sitecustomize_block(
     status = corptls_command(venv, "autoload", "status")
     assert "corptls_autoload.pth: disabled" in status and "block present" in status, status
 
-    report, stderr = run_program(run_in, program, venv, stores, proxy_env, GOOD, ROGUE, clients=LIGHT)
+    report, stderr = run_program(run_in, venv, stores, proxy_env, GOOD, ROGUE, clients=LIGHT)
     assert_trusted(report, LIGHT)
     assert not corptls_lines(stderr), stderr
 
@@ -407,12 +314,7 @@ def test_sitecustomize_block(
 def test_start_up_is_lazy(enabled: Venv, run_in: Runner) -> None:
     # At start-up nothing of corptls is imported, only a finder waits; the first `import ssl`
     # (or certifi) brings corptls and inject().
-    code = (
-        "import json, sys; "
-        "print(json.dumps({'loaded': [m for m in sys.modules if m in ('ssl', '_ssl', 'certifi', 'typing') "
-        "or m.startswith('corptls')], 'waiting': type(sys._corptls_autoload).__name__}))"
-    )
-    done = run_in([enabled.python, "-c", code])
+    done = run_in([enabled.python, SCENARIOS / "lazy_start.py"])
     assert done.returncode == 0 and done.stderr == "", done.stderr
     assert json.loads(done.stdout) == {"loaded": [], "waiting": "CorptlsStart"}
     done = run_in([enabled.python, "-c", "import ssl, corptls; print(corptls.is_injected())"])
@@ -422,21 +324,7 @@ def test_start_up_is_lazy(enabled: Venv, run_in: Runner) -> None:
 
 
 def test_pth_running_twice_is_harmless(enabled: Venv, run_in: Runner, stores: Stores, proxy_env: dict) -> None:
-    # site already runs a venv's .pth files twice at start-up (CPython 3.9-3.13); two more runs here.
-    code = f"""
-import json, site, sys, sysconfig, urllib.request
-site.addsitedir(sysconfig.get_path("purelib"))  # every .pth of site-packages runs again
-site.addsitedir(sysconfig.get_path("purelib"))
-finders = [f for f in sys.meta_path if type(f).__module__ == "corptls._hooks"]
-urllib.request.urlopen("https://{GOOD}/", timeout=15).read()
-import ssl, corptls
-patched = ssl.SSLContext.set_default_verify_paths
-wrapped = [type(c.cell_contents).__name__ for c in patched.__closure__ or ()
-           if getattr(c.cell_contents, "__name__", "") == "set_default_verify_paths"]
-print(json.dumps({{"finders": len(finders), "injected": corptls.is_injected(),
-                   "patch": patched.__module__, "wraps": wrapped}}))
-"""
-    done = run_in([enabled.python, "-c", code], store=stores.corp, env=proxy_env)
+    done = run_in([enabled.python, SCENARIOS / "pth_twice.py", GOOD], store=stores.corp, env=proxy_env)
     assert done.returncode == 0 and done.stderr == "", done.stdout + done.stderr
     # One finder; ssl patched once: the patch wraps the C method itself, not another patch.
     assert json.loads(done.stdout) == {
@@ -521,11 +409,14 @@ def test_broken_native_core_leaves_python_stock(
     if breaks is not None:
         venv = copy_of(enabled)
         breaks(venv)
-    code = f"URL = {direct.good.url('localhost')!r}\n" + DIRECT_PROGRAM
+    host = direct.good.address("localhost")
     for quiet in (True, False):
-        done = run_in([venv.python, "-c", code], store=stores.corp, env={"CORPTLS_QUIET": "1" if quiet else None})
-        assert done.returncode == 0 and done.stdout.endswith("ran\n"), done.stdout + done.stderr
-        request = json.loads(done.stdout.splitlines()[0])["request"]
+        done = run_in(
+            [venv.python, PROBE, "urllib", "stock", host],
+            store=stores.corp,
+            env={"CORPTLS_QUIET": "1" if quiet else None},
+        )
+        request = reported(done)["results"]["urllib"][host]
         if breaks is None:
             assert request == "ok" and done.stderr == "", (request, done.stderr)
             continue
@@ -535,22 +426,6 @@ def test_broken_native_core_leaves_python_stock(
         else:
             assert_one_warning(done.stderr, *names)
 
-
-# No stderr at all: pythonw.exe, or fd 2 closed at start-up (sys.stderr is None). CLOSE: set it
-# to None in the program instead. The first `import ssl` starts corptls.
-NO_STDERR_PROGRAM = r"""
-import sys
-closed = sys.stderr is None
-if CLOSE:
-    sys.stderr = None
-import json, ssl, urllib.request
-try:
-    urllib.request.urlopen(URL, timeout=15).read()
-    outcome = "ok"
-except Exception as exc:
-    outcome = f"{type(exc).__name__}: {exc}"
-print(json.dumps({"closed": closed, "request": outcome}))
-"""
 
 NO_STDERR = {
     # name: (break the environment, variables, trusted?): each reports one line, to no stderr
@@ -580,12 +455,12 @@ def test_no_stderr_never_breaks_start_up(
         venv = copy_of(enabled)
         breaks(venv)
     closed = stderr == "fd 2 closed"
-    code = f"URL = {direct.good.url('localhost')!r}\nCLOSE = {not closed}\n" + NO_STDERR_PROGRAM
+    program = [SCENARIOS / "no_stderr.py", direct.good.url("localhost"), "as-is" if closed else "none"]
     done = run_in(
-        [venv.python, *warnings_flag, "-c", code], store=stores.corp, env=env, setup="exec 2>&-" if closed else ""
+        [venv.python, *warnings_flag, *program], store=stores.corp, env=env, setup="exec 2>&-" if closed else ""
     )
     assert done.returncode == 0 and done.stderr == "", done.stdout + done.stderr
-    report = json.loads(done.stdout.splitlines()[-1])
+    report = json.loads(done.stdout)
     assert report["closed"] is closed, report
     if trusted:
         assert report["request"] == "ok", report
@@ -598,10 +473,7 @@ def _unreadable_entry(run_in: Runner, unreadable_store: StoreLayout) -> dict:
 
 
 def _read_only_cache(run_in: Runner, unreadable_store: StoreLayout) -> dict:
-    return {
-        "setup": 'mount --bind "$XDG_CACHE_HOME" "$XDG_CACHE_HOME" && '
-        'mount -o remount,bind,ro "$XDG_CACHE_HOME" || exit 97'
-    }
+    return {"setup": READ_ONLY_CACHE}
 
 
 def _world_writable_cache(run_in: Runner, unreadable_store: StoreLayout) -> dict:
@@ -624,7 +496,6 @@ def test_degraded_sources_still_trust_the_os_store(
     case: str,
     enabled: Venv,
     run_in: Runner,
-    program: Path,
     stores: Stores,
     proxy_env: dict,
     unreadable_store: StoreLayout,
@@ -634,7 +505,6 @@ def test_degraded_sources_still_trust_the_os_store(
     for quiet in (True, False):
         report, stderr = run_program(
             run_in,
-            program,
             enabled,
             stores,
             proxy_env,

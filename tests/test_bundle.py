@@ -8,7 +8,6 @@ something reading the OS store can see, so stock clients fail (the controls prov
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 import stat
@@ -20,55 +19,26 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from tests.support.harness import DirectServers, Scenario, Stores
+from tests.support.outcomes import VERIFY_FAILED, assert_fails, reported
 from tests.support.pki import CORP_ROOT_CN, ORIGIN_ROOT_CN, PKI
-from tests.support.store import OS_STORE
+from tests.support.store import OS_STORE, READ_ONLY_CACHE
 
 GARBAGE_FILE = str(OS_STORE / "corptls-test-garbage.pem")
 NON_CA_FILE = str(OS_STORE / "corptls-test-non-ca.pem")
 IN_MEMORY = "using the roots in memory"
 
-# Runs first in every scenario: warnings are recorded (all of them), `fetch` reports "ok" or the error.
-PRELUDE = r"""
-import json, os, sys, urllib.request, warnings
-_recorder = warnings.catch_warnings(record=True)
-_warned = _recorder.__enter__()
-warnings.simplefilter("always")
-import corptls
-out = {}
 
-def fetch(url):
-    try:
-        body = urllib.request.urlopen(url, timeout=10).read()
-        return "ok" if json.loads(body) == {"ok": True} else f"unexpected body {body!r}"
-    except Exception as exc:
-        return f"{type(exc).__name__}: {exc}"
-
-def corp_sources():
-    return [list(r.sources) for r in corptls.roots() if CORP_CN in r.subject]
-"""
-
-EPILOGUE = r"""
-out["warnings"] = [f"{w.category.__name__}: {w.message}" for w in _warned]
-print(json.dumps(out))
-"""
+def sources(out: dict[str, Any], cn: str) -> list[list[str]]:
+    """The sources of each root in the report whose subject names `cn`."""
+    return [r["sources"] for r in out["roots"] if cn in r["subject"]]
 
 
-def run(scenario: Scenario, body: str, **kwargs: Any) -> dict[str, Any]:
-    """Run PRELUDE + body + EPILOGUE; return `out` (with the recorded warnings)."""
-    code = f"CORP_CN = {CORP_ROOT_CN!r}\n" + PRELUDE + body + EPILOGUE
-    proc = scenario(code, **kwargs)
-    assert proc.returncode == 0, f"rc={proc.returncode}\nstdout={proc.stdout}\nstderr={proc.stderr}"
-    lines = proc.stdout.strip().splitlines()
-    assert lines, proc.stderr
-    return json.loads(lines[-1])
+def urls(direct: DirectServers) -> tuple[str, str]:
+    return direct.good.url("localhost"), direct.rogue.url("localhost")
 
 
 def warnings_about(out: dict[str, Any], text: str) -> list[str]:
     return [w for w in out["warnings"] if text in w]
-
-
-def is_verify_failure(outcome: str) -> bool:
-    return "CERTIFICATE_VERIFY_FAILED" in outcome
 
 
 # --- bad entries in the OS store ------------------------------------------------------------
@@ -77,16 +47,7 @@ def is_verify_failure(outcome: str) -> bool:
 def test_bad_store_entries_warn_per_file_and_corp_root_still_works(
     scenario: Scenario, stores: Stores, direct: DirectServers
 ) -> None:
-    out = run(
-        scenario,
-        f"""
-out["corp"] = corp_sources()
-out["subjects"] = [r.subject for r in corptls.roots()]
-corptls.inject()
-out["good"] = fetch({direct.good.url("localhost")!r})
-""",
-        store=stores.bad,
-    )
+    out = reported(scenario("roots_then_inject", *urls(direct), store=stores.bad))
     garbage = warnings_about(out, GARBAGE_FILE)
     non_ca = warnings_about(out, NON_CA_FILE)
     assert len(garbage) == 1, out["warnings"]
@@ -94,20 +55,14 @@ out["good"] = fetch({direct.good.url("localhost")!r})
     assert garbage[0].startswith(f"CorptlsWarning: corptls: os: {GARBAGE_FILE}: "), garbage
     assert non_ca[0].startswith(f"CorptlsWarning: corptls: os: {NON_CA_FILE}: "), non_ca
     assert "not-a-ca.corp.test" in non_ca[0] and "not a CA certificate" in non_ca[0], non_ca
-    assert not any("not-a-ca.corp.test" in s for s in out["subjects"])
-    assert out["corp"] == [["os"]]
+    assert not any("not-a-ca.corp.test" in r["subject"] for r in out["roots"])
+    assert sources(out, CORP_ROOT_CN) == [["os"]]
     assert out["good"] == "ok"
 
 
 def test_bad_store_control_without_inject_fails(scenario: Scenario, stores: Stores, direct: DirectServers) -> None:
-    out = run(
-        scenario,
-        f"""
-out["good"] = fetch({direct.good.url("localhost")!r})
-""",
-        store=stores.bad,
-    )
-    assert is_verify_failure(out["good"]), out["good"]
+    out = reported(scenario("imported_unused", direct.good.url("localhost"), store=stores.bad))
+    assert_fails(out["good"], VERIFY_FAILED)
     assert out["warnings"] == []  # nothing is read before corptls is used
 
 
@@ -120,20 +75,13 @@ def test_missing_extra_ca_path_warns_and_the_rest_works(
     missing = str(tmp_path / "no-such-ca.pem")
     not_a_dir = str(pki.corp_root_pem / "ca.pem")  # a path *under a file*: ENOTDIR
     value = os.pathsep.join([missing, not_a_dir, str(pki.corp_root_pem)])
-    out = run(
-        scenario,
-        f"""
-out["corp"] = corp_sources()
-corptls.inject()
-out["good"] = fetch({direct.good.url("localhost")!r})
-""",
-        store=stores.plain,
-        env={"CORPTLS_EXTRA_CA_CERTS": value},
+    out = reported(
+        scenario("roots_then_inject", *urls(direct), store=stores.plain, env={"CORPTLS_EXTRA_CA_CERTS": value})
     )
     for path in (missing, not_a_dir):
         found = warnings_about(out, f"CORPTLS_EXTRA_CA_CERTS: {path}: cannot read")
         assert len(found) == 1, (path, out["warnings"])
-    assert out["corp"] == [["CORPTLS_EXTRA_CA_CERTS"]]
+    assert sources(out, CORP_ROOT_CN) == [["CORPTLS_EXTRA_CA_CERTS"]]
     assert out["good"] == "ok"
 
 
@@ -142,23 +90,14 @@ def test_extra_ca_env_var_trusts_a_root_missing_from_the_os_store(
     scenario: Scenario, stores: Stores, pki: PKI, direct: DirectServers, with_variable: bool
 ) -> None:
     env = {"CORPTLS_EXTRA_CA_CERTS": str(pki.corp_root_pem)} if with_variable else {}
-    out = run(
-        scenario,
-        f"""
-out["corp"] = corp_sources()
-corptls.inject()
-out["good"] = fetch({direct.good.url("localhost")!r})
-""",
-        store=stores.plain,
-        env=env,
-    )
+    out = reported(scenario("roots_then_inject", *urls(direct), store=stores.plain, env=env))
     assert not warnings_about(out, "CORPTLS_EXTRA_CA_CERTS"), out["warnings"]
     if with_variable:
-        assert out["corp"] == [["CORPTLS_EXTRA_CA_CERTS"]]
+        assert sources(out, CORP_ROOT_CN) == [["CORPTLS_EXTRA_CA_CERTS"]]
         assert out["good"] == "ok"
     else:
-        assert out["corp"] == []
-        assert is_verify_failure(out["good"]), out["good"]
+        assert sources(out, CORP_ROOT_CN) == []
+        assert_fails(out["good"], VERIFY_FAILED)
 
 
 @pytest.mark.parametrize("with_extra", [True, False], ids=["extra_cas", "control"])
@@ -166,21 +105,13 @@ def test_inject_extra_cas_trusts_a_root_missing_from_the_os_store(
     scenario: Scenario, stores: Stores, pki: PKI, direct: DirectServers, with_extra: bool
 ) -> None:
     extra = [str(pki.corp_root_pem)] if with_extra else []
-    out = run(
-        scenario,
-        f"""
-corptls.inject(extra_cas={extra!r})
-out["corp"] = corp_sources()
-out["good"] = fetch({direct.good.url("localhost")!r})
-""",
-        store=stores.plain,
-    )
+    out = reported(scenario("inject_then_roots", *urls(direct), *extra, store=stores.plain))
     if with_extra:
-        assert out["corp"] == [["extra"]]
+        assert sources(out, CORP_ROOT_CN) == [["extra"]]
         assert out["good"] == "ok"
     else:
-        assert out["corp"] == []
-        assert is_verify_failure(out["good"]), out["good"]
+        assert sources(out, CORP_ROOT_CN) == []
+        assert_fails(out["good"], VERIFY_FAILED)
 
 
 # --- SSL_CERT_FILE -----------------------------------------------------------------------------
@@ -189,39 +120,21 @@ out["good"] = fetch({direct.good.url("localhost")!r})
 def test_empty_ssl_cert_file_warns_and_os_roots_still_work(
     scenario: Scenario, stores: Stores, direct: DirectServers
 ) -> None:
-    out = run(
-        scenario,
-        f"""
-corptls.inject()
-out["corp"] = corp_sources()
-out["good"] = fetch({direct.good.url("localhost")!r})
-""",
-        store=stores.corp,
-        env={"SSL_CERT_FILE": ""},
-    )
+    out = reported(scenario("inject_then_roots", *urls(direct), store=stores.corp, env={"SSL_CERT_FILE": ""}))
     found = warnings_about(out, "corptls: SSL_CERT_FILE: ")
     assert len(found) == 1, out["warnings"]
     assert "SSL_CERT_FILE is set but empty" in found[0]
-    assert out["corp"] == [["os"]]
+    assert sources(out, CORP_ROOT_CN) == [["os"]]
     assert out["good"] == "ok"
 
 
 def test_ssl_cert_file_does_not_hide_the_os_store(
     scenario: Scenario, stores: Stores, pki: PKI, direct: DirectServers
 ) -> None:
-    out = run(
-        scenario,
-        f"""
-out["corp"] = corp_sources()
-out["origin"] = [list(r.sources) for r in corptls.roots() if {ORIGIN_ROOT_CN!r} in r.subject]
-corptls.inject()
-out["good"] = fetch({direct.good.url("localhost")!r})
-""",
-        store=stores.corp,
-        env={"SSL_CERT_FILE": str(pki.origin_root_pem)},
-    )
-    assert out["corp"] == [["os"]]
-    assert out["origin"] == [["SSL_CERT_FILE"]]
+    env = {"SSL_CERT_FILE": str(pki.origin_root_pem)}
+    out = reported(scenario("roots_then_inject", *urls(direct), store=stores.corp, env=env))
+    assert sources(out, CORP_ROOT_CN) == [["os"]]
+    assert sources(out, ORIGIN_ROOT_CN) == [["SSL_CERT_FILE"]]
     assert not warnings_about(out, "SSL_CERT_FILE"), out["warnings"]
     assert out["good"] == "ok"
 
@@ -229,32 +142,18 @@ out["good"] = fetch({direct.good.url("localhost")!r})
 def test_an_earlier_bundle_in_ssl_cert_file_is_not_read_back(scenario: Scenario, stores: Stores) -> None:
     """After `eval "$(corptls env)"` SSL_CERT_FILE names a bundle: a root that left the OS store
     must not live on through it."""
-    first = run(scenario, 'out["path"] = corptls.bundle_path()', store=stores.corp)
+    first = reported(scenario("bundle_report", store=stores.corp))
     assert first["path"]
-    out = run(
-        scenario,
-        """
-out["corp"] = corp_sources()
-out["labelled"] = sum("SSL_CERT_FILE" in r.sources for r in corptls.roots())
-""",
-        store=stores.plain,
-        env={"SSL_CERT_FILE": first["path"]},
-    )
-    assert out["corp"] == [] and out["labelled"] == 0, out
+    out = reported(scenario("bundle_report", store=stores.plain, env={"SSL_CERT_FILE": first["path"]}))
+    labelled = [r for r in out["roots"] if "SSL_CERT_FILE" in r["sources"]]
+    assert sources(out, CORP_ROOT_CN) == [] and labelled == [], out
 
 
 # --- roots() and the bundle file -------------------------------------------------------------
 
 
 def test_roots_describe_each_anchor(scenario: Scenario, stores: Stores, pki: PKI) -> None:
-    out = run(
-        scenario,
-        """
-out["roots"] = [dict(subject=r.subject, sha256=r.sha256, not_after=r.not_after, sources=list(r.sources))
-                for r in corptls.roots()]
-""",
-        store=stores.corp,
-    )
+    out = reported(scenario("bundle_report", store=stores.corp))
     roots = out["roots"]
     assert len(roots) > 50  # the distribution's roots are there too
     for r in roots:
@@ -274,12 +173,8 @@ out["roots"] = [dict(subject=r.subject, sha256=r.sha256, not_after=r.not_after, 
 def test_bundle_file_is_private_and_content_addressed(
     scenario: Scenario, stores: Stores, pki: PKI, tmp_path: Path
 ) -> None:
-    body = """
-out["path"] = corptls.bundle_path()
-out["count"] = len(corptls.roots())
-"""
-    first = run(scenario, body, store=stores.corp)
-    second = run(scenario, body, store=stores.corp)
+    first = reported(scenario("bundle_report", store=stores.corp))
+    second = reported(scenario("bundle_report", store=stores.corp))
     assert not warnings_about(first, "bundle file"), first["warnings"]
     path = Path(first["path"])
     assert second["path"] == first["path"]
@@ -288,7 +183,7 @@ out["count"] = len(corptls.roots())
     data = path.read_bytes()
     assert b"\r" not in data
     assert path.name == f"bundle-{hashlib.sha256(data).hexdigest()[:32]}.pem"
-    assert data.count(b"-----BEGIN CERTIFICATE-----\n") == first["count"]
+    assert data.count(b"-----BEGIN CERTIFICATE-----\n") == len(first["roots"])
     corp_body = b"".join(pki.corp_root_pem.read_bytes().split(b"-----")[2].split())
     assert corp_body in b"".join(data.split())
     # Beside it, the hashed directory of the same content; no temporary file left behind.
@@ -301,14 +196,8 @@ def test_a_relative_xdg_cache_home_is_ignored(scenario: Scenario, stores: Stores
     work, home = tmp_path / "work", tmp_path / "home"
     work.mkdir()
     home.mkdir(mode=0o700)
-    out = run(
-        scenario,
-        f"""
-os.chdir({str(work)!r})
-out["path"] = corptls.bundle_path()
-""",
-        store=stores.corp,
-        env={"XDG_CACHE_HOME": "relcache", "HOME": str(home)},
+    out = reported(
+        scenario("bundle_report", work, store=stores.corp, env={"XDG_CACHE_HOME": "relcache", "HOME": str(home)})
     )
     assert out["path"] == str(home / ".cache" / "corptls" / Path(out["path"]).name), out
     assert not (work / "relcache").exists()
@@ -316,46 +205,18 @@ out["path"] = corptls.bundle_path()
 
 # --- no safe cache directory: roots kept in memory ---------------------------------------------
 
-# A truly read-only directory even for root: a read-only bind mount, made inside the
-# scenario's private mount namespace (store scenarios run in one), so the host never sees it.
-READ_ONLY_CACHE = r"""
-import errno, subprocess
-d = os.path.join(os.environ["XDG_CACHE_HOME"], "corptls")
-os.makedirs(d, mode=0o700)
-subprocess.run(["mount", "--bind", d, d], check=True)
-subprocess.run(["mount", "-o", "remount,bind,ro", d], check=True)
-try:
-    open(os.path.join(d, "probe"), "w")
-    out["read_only"] = False
-except OSError as exc:
-    out["read_only"] = exc.errno == errno.EROFS
-"""
-
 
 @pytest.mark.parametrize("kind", ["world-writable", "read-only"])
 def test_unsafe_cache_dir_keeps_roots_in_memory(
     scenario: Scenario, stores: Stores, direct: DirectServers, tmp_path: Path, kind: str
 ) -> None:
-    setup = ""
+    (tmp_path / "corptls").mkdir(mode=0o700)  # XDG_CACHE_HOME/corptls
     if kind == "world-writable":
-        (tmp_path / "corptls").mkdir()
         os.chmod(tmp_path / "corptls", 0o777)
-    else:
-        setup = READ_ONLY_CACHE
-    out = run(
-        scenario,
-        setup
-        + f"""
-corptls.inject()
-out["path"] = corptls.bundle_path()
-out["good"] = fetch({direct.good.url("localhost")!r})
-out["rogue"] = fetch({direct.rogue.url("localhost")!r})
-""",
-        store=stores.corp,
-    )
+    setup = READ_ONLY_CACHE if kind == "read-only" else ""
+    out = reported(scenario("inject_then_roots", *urls(direct), store=stores.corp, setup=setup))
     if kind == "read-only":
-        assert out["read_only"] is True, out  # the mount really is read-only, even for root
-        reason = "Read-only file system"
+        reason = "Read-only file system"  # the mount really is read-only, even for root
     else:
         reason = f"cache directory {tmp_path / 'corptls'} is writable by other users"
     found = warnings_about(out, IN_MEMORY)
@@ -364,7 +225,7 @@ out["rogue"] = fetch({direct.rogue.url("localhost")!r})
     assert reason in found[0], found
     assert out["path"] is None
     assert out["good"] == "ok"
-    assert is_verify_failure(out["rogue"]), out["rogue"]
+    assert_fails(out["rogue"], VERIFY_FAILED)
     assert list((tmp_path / "corptls").iterdir()) == []
 
 

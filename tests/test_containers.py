@@ -21,7 +21,7 @@ import yaml
 from corptls import _containers
 from tests.support.harness import Scenario, Stores
 from tests.support.pki import PKI
-from tests.support.shell import in_store, node_connect, sections
+from tests.support.shell import NODE_CONNECT, in_store, sections
 
 GOOD, ROGUE = "api.corp.test", "rogue.corp.test"
 TARGET = "/etc/corptls/ca.pem"
@@ -88,8 +88,9 @@ echo "== misuse"; "$PY" -m corptls env --shell bash --service main 2>&1; echo "r
 def test_windows_host_path_and_dollar_survive_yaml_and_compose_interpolation(scenario: Scenario) -> None:
     """Docker Desktop takes `C:\\...` sources in the long syntax; compose interpolates `$`, so it is doubled."""
     proc = scenario(
+        "-c",
         "from corptls import _containers\n"
-        "print(_containers.compose('C:\\\\Users\\\\J\u00fcrgen $HOME\\\\corptls-ca.pem', ['main']), end='')"
+        "print(_containers.compose('C:\\\\Users\\\\J\u00fcrgen $HOME\\\\corptls-ca.pem', ['main']), end='')",
     )
     assert proc.returncode == 0, proc
     volume = yaml.safe_load(proc.stdout)["services"]["main"]["volumes"][0]
@@ -108,12 +109,15 @@ def test_a_container_stand_in_verifies_the_corporate_chain_with_only_the_overrid
     mounted = {
         name: volume["source"] if value == volume["target"] else value for name, value in main["environment"].items()
     }
-    script = node_connect(tmp_path)
 
     def node(host: str, env: dict[str, str]) -> str:
         bare = {"PATH": os.environ["PATH"], **env}  # no HOME, no proxy variables: only what a container gets
         done = subprocess.run(
-            ["node", str(script), host, proxy_env["HTTPS_PROXY"]], env=bare, capture_output=True, text=True, timeout=60
+            ["node", str(NODE_CONNECT), host, proxy_env["HTTPS_PROXY"]],
+            env=bare,
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
         return (done.stdout or done.stderr).strip()
 

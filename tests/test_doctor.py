@@ -31,6 +31,7 @@ import corptls
 from tests.support.faults import FaultServer, SilentDNS, closed_port
 from tests.support.harness import Scenario, Stores
 from tests.support.origin import OriginServer
+from tests.support.outcomes import reported
 from tests.support.pki import (
     CORP_INTERMEDIATE_CN,
     CORP_ROOT_CN,
@@ -99,27 +100,19 @@ def doctor(
     env: Mapping[str, str | None] | None = None,
     json_output: bool = True,
     python: str | None = None,
+    entry: tuple[str, ...] = ("-m", "corptls"),
     setup: str = "",
 ) -> Doctor:
     """`python -m corptls doctor ARGS [--json]` in `store`'s namespace with the scrubbed env.
 
-    `python` runs another interpreter (with corptls on PYTHONPATH) from inside the scenario;
-    `setup` is Python run first in the scenario process (inside the namespace, as root).
+    `python` is another interpreter (corptls on its PYTHONPATH); `entry` a scenario instead of
+    `-m corptls` that runs corptls's command line itself; `setup` shell run first in the namespace.
     """
-    argv = ["doctor", *args, *(["--json"] if json_output else [])]
-    if python is None:
-        code = (
-            f"{setup}\nimport runpy, sys\nsys.argv = ['corptls', *{argv!r}]\n"
-            "runpy.run_module('corptls', run_name='__main__', alter_sys=True)"
-        )
-    else:
-        code = (
-            f"{setup}\nimport os, subprocess, sys\n"
-            f"env = dict(os.environ, PYTHONPATH={PACKAGE_PARENT!r})\n"
-            f"sys.exit(subprocess.run([{python!r}, '-m', 'corptls', *{argv!r}], env=env).returncode)"
-        )
+    if python is not None:
+        env = {**(env or {}), "PYTHONPATH": PACKAGE_PARENT}
+    argv = [*entry, "doctor", *args, *(["--json"] if json_output else [])]
     started = time.monotonic()
-    proc = scenario(code, store=store, env=env)
+    proc = scenario(*argv, store=store, env=env, python=python, setup=setup)
     return Doctor(proc, time.monotonic() - started)
 
 
@@ -207,12 +200,8 @@ def test_the_corptls_verdict_comes_from_the_bundle_not_from_injecting(
 ) -> None:
     """doctor judges with the bundle; it never injects into (or extracts from) its own process:
     with inject() and extract() made to raise, the verdicts are the same."""
-    setup = (
-        "import corptls._api as api\n"
-        "def refused(*a, **k): raise AssertionError('doctor called inject() or extract()')\n"
-        "api.inject = api.extract = refused\n"
-    )
-    result = doctor(scenario, "https://api.corp.test", store=stores.corp, env=proxy_env, setup=setup)
+    entry = ("doctor_without_inject",)
+    result = doctor(scenario, "https://api.corp.test", store=stores.corp, env=proxy_env, entry=entry)
     assert result.rc == 0, result
     verdicts = result.report["verdicts"]
     assert verdicts["corptls"] is None and "unable to get local issuer certificate" in verdicts["certifi"], verdicts
@@ -434,32 +423,14 @@ if STRICT_PYTHONS:  # defined only where such an interpreter exists: a skip woul
         """Python >= 3.13's default context refuses the lax chain with a real handshake, and only
         VERIFY_X509_STRICT makes it refuse; after corptls.inject() the context verifies it through the
         root's conforming twin with that flag still on."""
-        code = f"""
-import json, socket, ssl
-import corptls
-
-def handshake(context):
-    try:
-        with socket.create_connection(("127.0.0.1", {lax_server.port}), timeout=10) as sock:
-            with context.wrap_socket(sock, server_hostname="localhost"):
-                return "ok"
-    except ssl.SSLCertVerificationError as exc:
-        return exc.verify_message
-
-default = ssl.create_default_context(cafile={str(pki.lax_root_pem)!r})
-relaxed = ssl.create_default_context(cafile={str(pki.lax_root_pem)!r})
-relaxed.verify_flags &= ~ssl.VERIFY_X509_STRICT
-corptls.inject()
-injected = ssl.create_default_context()
-print(json.dumps({{"default": handshake(default), "relaxed": handshake(relaxed), "injected": handshake(injected),
-                  "injected_strict": bool(injected.verify_flags & ssl.VERIFY_X509_STRICT)}}))
-"""
-        wrapper = (
-            f"import os, subprocess, sys\n"
-            f"env = dict(os.environ, PYTHONPATH={PACKAGE_PARENT!r})\n"
-            f"sys.exit(subprocess.run([{python!r}, '-c', {code!r}], env=env).returncode)"
+        proc = scenario(
+            "strict_handshake",
+            str(lax_server.port),
+            pki.lax_root_pem,
+            store=extra_store,
+            python=python,
+            env={"PYTHONPATH": PACKAGE_PARENT},
         )
-        proc = scenario(wrapper, store=extra_store)
         assert proc.returncode == 0, proc.stderr
         outcome = json.loads(proc.stdout)
         assert outcome == {
@@ -560,9 +531,7 @@ def test_proxy_that_never_answers_times_out(scenario: Scenario, stores: Stores, 
 
 def test_name_resolution_that_hangs_times_out(scenario: Scenario, stores: Stores, silent_dns: Path) -> None:
     """getaddrinfo has no timeout: the resolver here would wait 20 s; doctor gives up at --timeout."""
-    setup = (
-        f"import subprocess\nsubprocess.run(['mount', '--bind', {str(silent_dns)!r}, '/etc/resolv.conf'], check=True)"
-    )
+    setup = f"mount --bind {silent_dns} /etc/resolv.conf || exit 97"
     _, error = _failure(scenario, stores.corp, "https://nowhere.corp.test", setup=setup)
     assert error == "timed out after 3s: timed out resolving nowhere.corp.test"
 
@@ -705,29 +674,12 @@ def test_clean_environment(scenario: Scenario, stores: Stores) -> None:
 
 
 def test_verify_chain_is_the_os_verdict(scenario: Scenario, stores: Stores, pki: PKI) -> None:
-    chain_pem, _ = pki.leaf("api.corp.test")
-    rogue_pem, _ = pki.leaf("api.corp.test", issuer="rogue")
-    code = f"""
-import re, ssl, corptls
-def ders(pem):
-    return [ssl.PEM_cert_to_DER_cert(b) for b in re.findall(r"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----",
-                                                             pem, re.S)]
-def verdict(pem, name):
-    try:
-        corptls.verify_chain(ders(pem), name)
-        return "trusted"
-    except corptls.VerificationError as exc:
-        return str(exc)
-print(verdict({chain_pem.decode()!r}, "api.corp.test"))
-print(verdict({chain_pem.decode()!r}, "other.corp.test"))
-print(verdict({rogue_pem.decode()!r}, "api.corp.test"))
-"""
-    corp = scenario(code, store=stores.corp)
-    assert corp.returncode == 0, corp.stderr
-    good, wrong_name, rogue = corp.stdout.splitlines()
+    chain, _ = pki.leaf_files("api.corp.test")
+    rogue, _ = pki.leaf_files("api.corp.test", issuer="rogue")
+    pairs = ("verify_chain", chain, "api.corp.test", chain, "other.corp.test", rogue, "api.corp.test")
+    good, wrong_name, rogue_verdict = reported(scenario(*pairs, store=stores.corp))
     assert good == "trusted"
     assert "not valid for name" in wrong_name, wrong_name
-    assert "UnknownIssuer" in rogue, rogue
-    plain = scenario(code, store=stores.plain)  # control: the corporate root is not in the OS store
-    assert plain.returncode == 0, plain.stderr
-    assert "UnknownIssuer" in plain.stdout.splitlines()[0], plain.stdout
+    assert "UnknownIssuer" in rogue_verdict, rogue_verdict
+    plain = reported(scenario(*pairs, store=stores.plain))  # control: the corporate root is not in the OS store
+    assert "UnknownIssuer" in plain[0], plain

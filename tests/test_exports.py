@@ -8,19 +8,19 @@ corptls hands them. The rogue server shows that nothing is trusted beyond the bu
 
 from __future__ import annotations
 
-import json
+import hashlib
 import os
 import re
 import ssl
 import stat
 from pathlib import Path
 
-import pytest
-
 from corptls._native import BUNDLE_MARK
 from tests.support.harness import DirectServers, Scenario, Stores
+from tests.support.outcomes import VERIFY_FAILED, reported
 from tests.support.pki import PKI
 from tests.support.shell import in_store, sections
+from tests.support.store import SCENARIOS
 
 #: What `corptls env` sets, in order: the bundle path for all but the last.
 PATH_NAMES = [
@@ -41,25 +41,8 @@ ALL_NAMES = [*PATH_NAMES, "UV_SYSTEM_CERTS"]
 NODE_UNTRUSTED = "error UNABLE_TO_GET_ISSUER_CERT_LOCALLY"  # corp chain (leaf + intermediate), root unknown
 NODE_ROGUE = "error UNABLE_TO_VERIFY_LEAF_SIGNATURE"  # rogue leaf alone, its issuer unknown
 CURL_UNTRUSTED = 60  # curl: "SSL certificate problem: unable to get local issuer certificate"
-
-# argv: URL. Prints "ok <status> <body>" or "error <code>"; one connection, no keep-alive.
-NODE_GET = r"""
-const https = require('https');
-const req = https.get(process.argv[2], {agent: false, timeout: 15000}, (res) => {
-  let body = '';
-  res.on('data', (chunk) => { body += chunk; });
-  res.on('end', () => console.log(`ok ${res.statusCode} ${body}`));
-});
-req.on('timeout', () => req.destroy(new Error('timeout')));
-req.on('error', (e) => { console.log(`error ${e.code || e.message}`); process.exitCode = 1; });
-"""
-
-
-@pytest.fixture
-def node_get(tmp_path: Path) -> Path:
-    script = tmp_path / "get.js"
-    script.write_text(NODE_GET)
-    return script
+#: argv: URL. Node's GET with its default roots (plus NODE_EXTRA_CA_CERTS): "ok <status> <body>" or "error <code>".
+NODE_GET = SCENARIOS / "node_get.js"
 
 
 def pem_ders(text: str) -> list[bytes]:
@@ -77,17 +60,15 @@ def der_of(pem_file: Path) -> bytes:
 # --- corptls env: bash + node, bash + curl --------------------------------------------------------
 
 
-def test_env_in_bash_lets_node_trust_the_os_store(
-    stores: Stores, direct: DirectServers, tmp_path: Path, node_get: Path
-) -> None:
+def test_env_in_bash_lets_node_trust_the_os_store(stores: Stores, direct: DirectServers, tmp_path: Path) -> None:
     good, rogue = direct.good.url("localhost"), direct.rogue.url("localhost")
     proc = in_store(
         f"""
-echo "== control"; node {node_get} {good}
+echo "== control"; node {NODE_GET} {good}
 eval "$("$PY" -m corptls env --shell bash)" || exit 3
 echo "== path"; printf '%s\\n' "$NODE_EXTRA_CA_CERTS"
-echo "== good"; node {node_get} {good}
-echo "== rogue"; node {node_get} {rogue}
+echo "== good"; node {NODE_GET} {good}
+echo "== rogue"; node {NODE_GET} {rogue}
 """,
         stores.corp,
         tmp_path,
@@ -101,13 +82,13 @@ echo "== rogue"; node {node_get} {rogue}
 
 
 def test_env_without_the_root_in_the_os_store_node_still_fails(
-    stores: Stores, direct: DirectServers, tmp_path: Path, node_get: Path
+    stores: Stores, direct: DirectServers, tmp_path: Path
 ) -> None:
     """Control: the root node trusts came from the OS store, not from anything corptls made up."""
     proc = in_store(
         f"""
 eval "$("$PY" -m corptls env --shell bash)" || exit 3
-echo "== good"; node {node_get} {direct.good.url("localhost")}
+echo "== good"; node {NODE_GET} {direct.good.url("localhost")}
 """,
         stores.plain,
         tmp_path,
@@ -143,16 +124,14 @@ echo "== rogue"; {curl} {rogue}; echo "rc=$?"
 AWKWARD_DIR = 'it\'s a "dir" $HOME `id` \\ ; & | * ~'
 
 
-def test_env_bash_quoting_survives_a_real_bash(
-    stores: Stores, direct: DirectServers, tmp_path: Path, node_get: Path
-) -> None:
+def test_env_bash_quoting_survives_a_real_bash(stores: Stores, direct: DirectServers, tmp_path: Path) -> None:
     cache_dir = tmp_path / AWKWARD_DIR
     proc = in_store(
         f"""
 echo "== expected"; "$PY" -c 'import corptls; print(corptls.bundle_path())'
 eval "$("$PY" -m corptls env --shell bash)" || exit 3
 echo "== values"; for name in {" ".join(ALL_NAMES)}; do printf '%s=%s\\n' "$name" "${{!name}}"; done
-echo "== good"; node {node_get} {direct.good.url("localhost")}
+echo "== good"; node {NODE_GET} {direct.good.url("localhost")}
 """,
         stores.corp,
         tmp_path,
@@ -202,31 +181,10 @@ echo "== file"; "$PY" -m corptls env --shell powershell -o "$XDG_CACHE_HOME/ps.t
     assert out["file"] == out["powershell"]  # -o FILE: the same lines, written atomically
 
 
-QUOTING = r"""
-import json
-from corptls import _exports
-out = {}
-for shell in ("bash", "fish", "powershell", "cmd"):
-    for value in ("C:\\Users\\O'Brien\\bundle.pem", "a\u2019b", "50%", 'x"y'):
-        try:
-            out[f"{shell} {value}"] = _exports.line(shell, "V", value)
-        except ValueError as exc:
-            out[f"{shell} {value}"] = f"ValueError: {exc}"
-detect = [({"SHELL": "/usr/bin/fish"}, "linux"), ({"SHELL": "/bin/zsh"}, "darwin"), ({}, "linux"),
-          ({"PSModulePath": r"C:\Program Files\WindowsPowerShell\Modules;C:\WINDOWS\system32\WindowsPowerShell\v1.0\Modules"}, "win32"),
-          ({"PSModulePath": r"C:\Users\u\Documents\PowerShell\Modules;C:\Program Files\PowerShell\Modules;c:\program files\powershell\7\Modules;C:\Program Files\WindowsPowerShell\Modules"}, "win32"),
-          ({"SHELL": "/usr/bin/fish"}, "win32")]
-out["detect"] = [_exports.detect_shell(env, platform) for env, platform in detect]
-print(json.dumps(out))
-"""
-
-
 def test_quoting_of_backslashes_typographic_quotes_and_what_cmd_cannot_carry(
     scenario: Scenario, stores: Stores
 ) -> None:
-    proc = scenario(QUOTING, store=stores.corp)
-    assert proc.returncode == 0, proc
-    out = json.loads(proc.stdout)
+    out = reported(scenario("shell_quoting", store=stores.corp))
     win = "C:\\Users\\O'Brien\\bundle.pem"
     assert out[f"bash {win}"] == "export V='C:\\Users\\O'\\''Brien\\bundle.pem'"
     assert out[f"fish {win}"] == "set -gx V 'C:\\\\Users\\\\O\\'Brien\\\\bundle.pem'"
@@ -253,53 +211,22 @@ def test_env_with_the_bundle_in_memory_only_says_what_to_do(stores: Stores, tmp_
 
 # --- inject(export_env=True) ------------------------------------------------------------------------
 
-EXPORT_ENV = r"""
-import json, os, subprocess, sys
-import corptls
-
-def node(url):
-    p = subprocess.run(["node", NODE_GET, url], capture_output=True, text=True, timeout=30)
-    return (p.stdout or p.stderr).strip()
-
-def python_stdlib(url):  # -S: no site, so no corptls: only the inherited SSL_CERT_FILE can help
-    code = "import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=15).status)"
-    p = subprocess.run([sys.executable, "-S", "-c", code, url], capture_output=True, text=True, timeout=30)
-    return p.stdout.strip() or p.stderr.strip().splitlines()[-1]
-
-before = dict(os.environ)
-out = {"control": node(GOOD), "python_control": python_stdlib(GOOD)}
-corptls.inject()
-out["inject_alone_keeps_env"] = dict(os.environ) == before
-out["inject_alone_node"] = node(GOOD)
-corptls.inject(export_env=True)
-corptls.inject(export_env=True)  # idempotent
-out["path"] = corptls.bundle_path()
-out["exported"] = {name: os.environ.get(name) for name in NAMES}
-out["good"] = node(GOOD)
-out["rogue"] = node(ROGUE)
-out["python_good"] = python_stdlib(GOOD)
-corptls.extract()
-out["restored"] = dict(os.environ) == before
-out["changed"] = sorted(k for k in set(before) | set(os.environ) if before.get(k) != os.environ.get(k))
-out["kept"] = {name: os.environ.get(name, "<absent>") for name in ("REQUESTS_CA_BUNDLE", "UV_SYSTEM_CERTS", "PIP_CERT")}
-out["after"] = node(GOOD)
-print(json.dumps(out))
-"""
-
 
 def test_inject_export_env_reaches_node_and_extract_restores_the_env(
-    scenario: Scenario, stores: Stores, direct: DirectServers, node_get: Path
+    scenario: Scenario, stores: Stores, direct: DirectServers
 ) -> None:
-    code = (
-        f"NODE_GET = {str(node_get)!r}\nGOOD = {direct.good.url('localhost')!r}\n"
-        f"ROGUE = {direct.rogue.url('localhost')!r}\nNAMES = {ALL_NAMES!r}\n" + EXPORT_ENV
-    )
     # One variable set before (restored to its value), one set to "" (restored to "", not removed).
-    proc = scenario(code, store=stores.corp, env={"REQUESTS_CA_BUNDLE": "/preexisting/ca.pem", "UV_SYSTEM_CERTS": ""})
-    assert proc.returncode == 0, proc
-    out = json.loads(proc.stdout)
+    proc = scenario(
+        "export_env",
+        direct.good.url("localhost"),
+        direct.rogue.url("localhost"),
+        *ALL_NAMES,
+        store=stores.corp,
+        env={"REQUESTS_CA_BUNDLE": "/preexisting/ca.pem", "UV_SYSTEM_CERTS": ""},
+    )
+    out = reported(proc)
     assert out["control"] == NODE_UNTRUSTED
-    assert "CERTIFICATE_VERIFY_FAILED" in out["python_control"], out
+    assert VERIFY_FAILED in out["python_control"], out
     assert out["inject_alone_keeps_env"] is True and out["inject_alone_node"] == NODE_UNTRUSTED
     assert out["exported"] == {**{n: out["path"] for n in PATH_NAMES}, "UV_SYSTEM_CERTS": "true"}
     assert out["good"] == 'ok 200 {"ok": true}'
@@ -316,20 +243,7 @@ def test_inject_export_env_with_the_bundle_in_memory_only_warns_and_sets_nothing
     unsafe = tmp_path / "corptls"  # the scenario's XDG_CACHE_HOME is tmp_path
     unsafe.mkdir()
     os.chmod(unsafe, 0o777)
-    proc = scenario(
-        """
-import json, os, warnings
-import corptls
-before = dict(os.environ)
-with warnings.catch_warnings(record=True) as caught:
-    warnings.simplefilter("always")
-    corptls.inject(export_env=True)
-print(json.dumps({"same": dict(os.environ) == before, "warnings": [str(w.message) for w in caught]}))
-""",
-        store=stores.corp,
-    )
-    assert proc.returncode == 0, proc
-    out = json.loads(proc.stdout)
+    out = reported(scenario("export_env_in_memory", store=stores.corp))
     assert out["same"] is True
     assert any("export_env" in w and "in memory only" in w for w in out["warnings"]), out
 
@@ -349,15 +263,6 @@ def test_bundle_file_works_for_openssl_and_python_and_sources_select_roots(
     leaf = tmp_path / "leaf.pem"  # `openssl verify` checks the first certificate of its file only
     leaf.write_text(chain.read_text().split("-----END CERTIFICATE-----")[0] + "-----END CERTIFICATE-----\n")
     verify = f"openssl verify -no-CApath -no-CAstore -untrusted {pki.corp_intermediate_pem}"
-    load = tmp_path / "load.py"  # the bundle file alone, in a context of its own: no corptls (-S)
-    load.write_text(
-        "import ssl, sys, urllib.request\n"
-        "ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)\n"
-        "ctx.load_verify_locations(sys.argv[1])\n"
-        "for url in sys.argv[2:]:\n"
-        "    try: print(urllib.request.urlopen(url, context=ctx, timeout=15).status)\n"
-        "    except Exception as e: print(type(getattr(e, 'reason', e)).__name__, getattr(e, 'reason', e))\n"
-    )
     proc = in_store(
         f"""
 cd {out_dir}
@@ -365,7 +270,7 @@ umask 077
 echo "== write"; "$PY" -m corptls bundle -o all.pem && "$PY" -m corptls bundle --sources os -o os.pem \
   && "$PY" -m corptls bundle --sources certifi -o certifi.pem && "$PY" -m corptls bundle --sources os,certifi,openssl,extra -o named.pem \
   && "$PY" -m corptls bundle --sources os > stdout-os.pem; echo "rc=$?"
-echo "== python"; "$PY" -S {load} all.pem {direct.good.url("localhost")} {direct.rogue.url("localhost")}
+echo "== python"; "$PY" -S {SCENARIOS / "load_bundle.py"} all.pem {direct.good.url("localhost")} {direct.rogue.url("localhost")}
 echo "== verify-all"; {verify} -CAfile all.pem {leaf} 2>&1; echo "rc=$?"
 echo "== verify-os"; {verify} -CAfile os.pem {leaf} 2>&1; echo "rc=$?"
 echo "== verify-rogue"; {verify} -CAfile all.pem {rogue_chain} 2>&1; echo "rc=$?"
@@ -407,7 +312,9 @@ echo "== roots"; "$PY" -c 'import corptls; print(len(corptls.roots()))'
     ), proc
 
 
-def test_a_bundle_read_back_anywhere_is_never_a_source(stores: Stores, pki: PKI, tmp_path: Path) -> None:
+def test_a_bundle_read_back_anywhere_is_never_a_source(
+    scenario: Scenario, stores: Stores, pki: PKI, tmp_path: Path
+) -> None:
     """A bundle written while the corporate root was in the OS store, then named by SSL_CERT_FILE,
     SSL_CERT_DIR and CORPTLS_EXTRA_CA_CERTS outside any cache directory: once the root has left
     the store, corptls trusts it no more (its own cache directory is another one, too)."""
@@ -421,24 +328,16 @@ def test_a_bundle_read_back_anywhere_is_never_a_source(stores: Stores, pki: PKI,
     assert wrote.returncode == 0, wrote
     corp = der_of(pki.corp_root_pem)
     assert corp in pem_ders((saved / "corp-ca.pem").read_text())
-    proc = in_store(
-        """
-"$PY" -c '
-import json, corptls
-print(json.dumps([[r.der.hex(), r.sources] for r in corptls.roots()]))'
-""",
-        stores.plain,
-        tmp_path,
-        env={
-            "SSL_CERT_FILE": str(saved / "corp-ca.pem"),
-            "SSL_CERT_DIR": str(saved),
-            "CORPTLS_EXTRA_CA_CERTS": str(saved / "copy.crt"),
-            "CORPTLS_CACHE_DIR": str(tmp_path / "other-cache"),
-        },
-    )
-    assert proc.returncode == 0 and proc.stderr == "", proc
-    roots = {bytes.fromhex(der): sources for der, sources in json.loads(proc.stdout)}
-    assert corp not in roots
+    env = {
+        "SSL_CERT_FILE": str(saved / "corp-ca.pem"),
+        "SSL_CERT_DIR": str(saved),
+        "CORPTLS_EXTRA_CA_CERTS": str(saved / "copy.crt"),
+        "CORPTLS_CACHE_DIR": str(tmp_path / "other-cache"),
+    }
+    out = reported(scenario("bundle_report", store=stores.plain, env=env))
+    assert out["warnings"] == [], out["warnings"]
+    roots = {r["sha256"]: r["sources"] for r in out["roots"]}
+    assert hashlib.sha256(corp).hexdigest() not in roots
     assert not any({"SSL_CERT_FILE", "SSL_CERT_DIR", "CORPTLS_EXTRA_CA_CERTS"} & set(s) for s in roots.values())
 
 

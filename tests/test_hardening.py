@@ -8,98 +8,29 @@ intercepting proxy and misbehaving endpoints (tests/support/faults.py). Each cas
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import ssl
 import subprocess
-import textwrap
 import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+from cryptography.hazmat.primitives import serialization
 
 from corptls import _autoload
 from tests.support import venvs
 from tests.support.faults import FaultServer
-from tests.support.harness import DirectServers, Scenario, Stores
-from tests.support.pki import PKI
+from tests.support.harness import DirectServers, Scenario, Stores, run_probe
+from tests.support.outcomes import UNTRUSTED, assert_fails, reported
+from tests.support.pki import PKI, make_ca
 from tests.support.proxy import InterceptingProxy
-from tests.support.store import StoreLayout, build_store
-from tests.support.trust import __file__ as TRUST
+from tests.support.store import SCENARIOS, StoreLayout, build_store
 
-PROBE = Path(__file__).parent / "support" / "probe.py"
 SHIPPED_PTH = Path(__file__).resolve().parents[1] / "python" / "corptls.data" / "purelib" / _autoload.PTH_NAME
 #: Where corptls is imported from (the checkout): the bare environments below get it by a .pth line.
 PACKAGE_PARENT = str(Path(_autoload.__file__).resolve().parents[1])
 GOOD_HOST, ROGUE_HOST = "api.corp.test", "rogue.corp.test"
-UNTRUSTED = "unable to get local issuer certificate"
-
-# Runs first in every scenario: warnings recorded, `get(url, context)` says "ok" or why not.
-PRELUDE = (
-    r"""
-import json, os, runpy, ssl, sys, urllib.request, warnings
-_recorder = warnings.catch_warnings(record=True)
-_warned = _recorder.__enter__()
-warnings.simplefilter("always")
-out = {}
-"""
-    + f"has_corp = runpy.run_path({str(TRUST)!r})['trusts_corp']\n"
-    + r"""
-
-def outcome(call):
-    try:
-        call()
-        return "ok"
-    except Exception as exc:
-        return f"{type(exc).__name__}: {exc}"
-
-def get(url, context=None):
-    return outcome(lambda: urllib.request.urlopen(url, context=context, timeout=10).read())
-
-def read(path):
-    with open(path) as f:
-        return f.read()
-"""
-)
-EPILOGUE = r"""
-out["warnings"] = [str(w.message) for w in _warned]
-print(json.dumps(out))
-"""
-
-
-def run(
-    scenario: Scenario, body: str, *, store: StoreLayout, env: Mapping[str, str | None] | None = None, **names: Any
-) -> dict[str, Any]:
-    """PRELUDE, then ``NAME = value`` for each keyword, then ``body``; returns ``out``."""
-    constants = "".join(f"{name} = {value!r}\n" for name, value in names.items())
-    proc = scenario(PRELUDE + constants + textwrap.dedent(body) + EPILOGUE, store=store, env=env, timeout=120)
-    assert proc.returncode == 0, f"rc={proc.returncode}\n{proc.stdout}\n{proc.stderr}"
-    return json.loads(proc.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
-
-
-def assert_untrusted(result: str) -> None:
-    assert result != "ok" and UNTRUSTED in result, result
-
-
-def probe(
-    scenario: Scenario, stores: Stores, env: Mapping[str, str | None], client: str, mode: str, *hosts: str
-) -> dict[str, str]:
-    """tests/support/probe.py: one real call per host, through the proxy in `env`."""
-    done = scenario(
-        f"import runpy, sys; sys.argv = {[str(PROBE), client, mode, *hosts]!r}; "
-        "runpy.run_path(sys.argv[0], run_name='__main__')",
-        store=stores.corp,
-        env=env,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
 def subject_hash_dir(directory: Path, pem: Path) -> Path:
@@ -123,26 +54,18 @@ def test_a_context_pinned_to_the_variable_is_not_widened(
     value = str(
         pki.rogue_root_pem if variable == "SSL_CERT_FILE" else subject_hash_dir(tmp_path / "certs", pki.rogue_root_pem)
     )
-    out = run(
-        scenario,
-        """
-        pin = {"cafile" if VARIABLE == "SSL_CERT_FILE" else "capath": os.environ[VARIABLE]}
-        out["stock"] = get(GOOD)  # the control: the variable alone holds the private root only
-        import corptls
-        corptls.inject()
-        out["default"] = get(GOOD)  # default trust is widened, the variable's root in it
-        pinned = ssl.create_default_context(**pin)
-        out["pinned"] = {"good": get(GOOD, pinned), "rogue": get(ROGUE, pinned)}
-    """,
+    proc = scenario(
+        "pinned_to_variable",
+        variable,
+        direct.good.url("localhost"),
+        direct.rogue.url("localhost"),
         store=stores.corp,
         env={variable: value},
-        VARIABLE=variable,
-        GOOD=direct.good.url("localhost"),
-        ROGUE=direct.rogue.url("localhost"),
     )
-    assert_untrusted(out["stock"])
+    out = reported(proc)
+    assert_fails(out["stock"], UNTRUSTED)
     assert out["default"] == "ok"
-    assert_untrusted(out["pinned"]["good"])
+    assert_fails(out["pinned"]["good"], UNTRUSTED)
     assert out["pinned"]["rogue"] == "ok"  # exactly its owner's root
 
 
@@ -174,32 +97,15 @@ def test_a_client_default_read_from_the_variable_is_widened(
         else subject_hash_dir(tmp_path / "certs", pki.origin_root_pem)
     )
     env = {**proxy_env, variable: value}
-    assert_untrusted(probe(scenario, stores, env, client, "stock", GOOD_HOST)[GOOD_HOST])
-    result = probe(scenario, stores, env, client, "inject", GOOD_HOST, ROGUE_HOST)
+    stock = run_probe(scenario, client, "stock", GOOD_HOST, store=stores.corp, env=env).results[client]
+    assert_fails(stock[GOOD_HOST], UNTRUSTED)
+    result = run_probe(scenario, client, "inject", GOOD_HOST, ROGUE_HOST, store=stores.corp, env=env).results[client]
     assert result[GOOD_HOST] == "ok"
-    assert_untrusted(result[ROGUE_HOST])
+    assert_fails(result[ROGUE_HOST], UNTRUSTED)
 
 
 def test_extract_restores_the_default_builders(scenario: Scenario, stores: Stores) -> None:
-    out = run(
-        scenario,
-        """
-        import httpx, httpx2, httpcore2, httpcore2._sync.connection, litellm
-        from litellm.llms.custom_httpx import http_handler
-        def builders():
-            return [httpx.create_ssl_context, httpx._config.create_ssl_context,
-                    httpx._transports.default.create_ssl_context, httpcore2.default_ssl_context,
-                    httpcore2._ssl.default_ssl_context, httpcore2._sync.connection.default_ssl_context,
-                    http_handler.get_ssl_verify]
-        before = builders()
-        import corptls
-        corptls.inject()
-        out["patched"] = [now is not then for now, then in zip(builders(), before)]
-        corptls.extract()
-        out["restored"] = [now is then for now, then in zip(builders(), before)]
-    """,
-        store=stores.corp,
-    )
+    out = reported(scenario("default_builders", store=stores.corp))
     assert out["patched"] == [True] * 7 and out["restored"] == [True] * 7, out
 
 
@@ -221,29 +127,14 @@ def private_default_store(pki: PKI, tmp_path_factory: pytest.TempPathFactory) ->
 def test_a_context_pinned_to_a_copy_of_the_default_file_is_not_upgraded(
     scenario: Scenario, private_default_store: StoreLayout, direct: DirectServers
 ) -> None:
-    out = run(
-        scenario,
-        """
-        import shutil, tempfile
-        copy = os.path.join(tempfile.mkdtemp(), "pinned.pem")
-        shutil.copyfile(ssl.get_default_verify_paths().openssl_cafile, copy)
-        pinned = ssl.create_default_context(cafile=copy)  # before inject(): its CAs equal the default file's
-        out["pinned_cas"] = len(pinned.get_ca_certs())
-        out["stock"] = get(GOOD)
-        import corptls
-        corptls.inject()
-        out["sources"] = sorted({s for r in corptls.roots() for s in r.sources})
-        out["default"] = get(GOOD)
-        out["pinned"] = {"good": get(GOOD, pinned), "rogue": get(ROGUE, pinned)}
-    """,
-        store=private_default_store,
-        GOOD=direct.good.url("localhost"),
-        ROGUE=direct.rogue.url("localhost"),
+    proc = scenario(
+        "pinned_default_copy", direct.good.url("localhost"), direct.rogue.url("localhost"), store=private_default_store
     )
+    out = reported(proc)
     assert out["pinned_cas"] == 1 and "openssl-file" in out["sources"], out  # the set-up is what it claims
-    assert_untrusted(out["stock"])
+    assert_fails(out["stock"], UNTRUSTED)
     assert out["default"] == "ok"
-    assert_untrusted(out["pinned"]["good"])
+    assert_fails(out["pinned"]["good"], UNTRUSTED)
     assert out["pinned"]["rogue"] == "ok"
 
 
@@ -252,33 +143,14 @@ def test_default_paths_loaded_while_not_verifying_are_upgraded_once_it_verifies(
 ) -> None:
     """A context that asked for default trust while CERT_NONE (left stock then) and verifies later
     gets the bundle at its first handshake: corptls saw it load the defaults."""
-    out = run(
-        scenario,
-        """
-        def defaults_then_verify():
-            context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-            context.check_hostname = False
-            context.verify_mode = ssl.CERT_NONE
-            context.load_default_certs()
-            loaded = has_corp(context)
-            context.verify_mode = ssl.CERT_REQUIRED
-            context.check_hostname = True
-            return loaded, context
-        _, stock = defaults_then_verify()
-        out["stock"] = get(GOOD, stock)
-        import corptls
-        corptls.inject()
-        out["loaded"], context = defaults_then_verify()
-        out["good"], out["rogue"] = get(GOOD, context), get(ROGUE, context)
-    """,
-        store=stores.corp,
-        GOOD=direct.good.url("localhost"),
-        ROGUE=direct.rogue.url("localhost"),
+    proc = scenario(
+        "defaults_while_not_verifying", direct.good.url("localhost"), direct.rogue.url("localhost"), store=stores.corp
     )
-    assert_untrusted(out["stock"])
+    out = reported(proc)
+    assert_fails(out["stock"], UNTRUSTED)
     assert out["loaded"] is False  # CERT_NONE: left stock at the time
     assert out["good"] == "ok"
-    assert_untrusted(out["rogue"])
+    assert_fails(out["rogue"], UNTRUSTED)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -288,20 +160,7 @@ def test_default_paths_loaded_while_not_verifying_are_upgraded_once_it_verifies(
 def unloadable_root(path: Path) -> Path:
     """A self-signed CA whose serial number is a non-minimal INTEGER (02 02 00 01): the Rust core
     reads it as a root, OpenSSL's decoder refuses it (ASN1 "illegal padding")."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "CorpTLS Test Unloadable Root CA")])
-    now = dt.datetime.now(dt.timezone.utc)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(1)
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=30))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
+    cert = make_ca("CorpTLS Test Unloadable Root CA", serial=1).cert
     der = cert.public_bytes(serialization.Encoding.DER)
 
     def split(data: bytes) -> tuple[bytes, bytes]:  # (content of the first TLV, what follows it)
@@ -330,31 +189,7 @@ def test_a_refused_bundle_stays_refused(
     unloadable: bool, scenario: Scenario, stores: Stores, direct: DirectServers, tmp_path: Path
 ) -> None:
     env = {"CORPTLS_EXTRA_CA_CERTS": str(unloadable_root(tmp_path / "unloadable.pem"))} if unloadable else None
-    out = run(
-        scenario,
-        """
-        import corptls
-        from corptls import _native
-        extra = os.environ.get("CORPTLS_EXTRA_CA_CERTS")
-        out["collected"] = sum("Unloadable" in r.subject for r in _native.collect(extra=[extra] if extra else []).roots)
-        corptls.inject()
-        import httpx, requests  # imported while injected: requests binds the bundle's path
-        out["first"] = has_corp(ssl.create_default_context())
-        out["roots"] = len(corptls.roots())
-        out["path"] = corptls.bundle_path()
-        corptls.inject()
-        corptls.inject(export_env=True)
-        out["SSL_CERT_FILE"] = os.environ.get("SSL_CERT_FILE")
-        out["later"] = has_corp(ssl.create_default_context())
-        out["urllib"] = get(GOOD)
-        out["requests"] = outcome(lambda: requests.get(GOOD, timeout=10).raise_for_status())
-        out["httpx"] = outcome(lambda: httpx.get(GOOD, timeout=10).raise_for_status())
-        out["state"] = list(corptls._bundle.state())
-    """,
-        store=stores.corp,
-        env=env,
-        GOOD=direct.good.url("localhost"),
-    )
+    out = reported(scenario("refused_bundle", direct.good.url("localhost"), store=stores.corp, env=env))
     refused = [w for w in out["warnings"] if w.startswith("corptls: OpenSSL refused the bundle")]
     if not unloadable:
         assert out["first"] and out["later"] and out["roots"] > 0 and out["SSL_CERT_FILE"] == out["path"], out
@@ -368,7 +203,7 @@ def test_a_refused_bundle_stays_refused(
     assert out["roots"] == 0 and out["path"] is None and out["SSL_CERT_FILE"] is None, out
     assert out["later"] is False, out
     for client in ("urllib", "requests", "httpx"):
-        assert_untrusted(out[client])
+        assert_fails(out[client], UNTRUSTED)
     state, reason = out["state"]
     assert state == "failed" and reason.startswith("OpenSSL refused the bundle (SSLError("), out["state"]
 
@@ -377,59 +212,33 @@ def test_a_refused_bundle_stays_refused(
 # 1. The bundle file corptls handed out is never read back
 
 
-@pytest.mark.parametrize("swap", ["replaced by a symlink", "replaced by a rename", "rewritten, read by another name"])
+@pytest.mark.parametrize(
+    "swap",
+    [
+        pytest.param("symlink", id="replaced by a symlink"),
+        pytest.param("rename", id="replaced by a rename"),
+        pytest.param("rewrite", id="rewritten, read by another name"),
+    ],
+)
 def test_the_bundle_file_is_never_read_back(
     swap: str, scenario: Scenario, stores: Stores, direct: DirectServers, pki: PKI
 ) -> None:
     """Someone swaps the bundle file for a rogue root after inject(): in this process requests,
     httpx and urllib still trust exactly the roots in memory. After extract() the file is just a
     file: loading it then trusts the rogue root (the control: the swap is real)."""
-    out = run(
-        scenario,
-        """
-        import certifi, httpx, requests
-        import corptls
-        corptls.inject()
-        path = corptls.bundle_path()
-        rogue = read(ROGUE_PEM)
-        name = path
-        if SWAP == "replaced by a symlink":
-            os.remove(path)
-            os.symlink(ROGUE_PEM, path)
-        elif SWAP == "replaced by a rename":
-            with open(path + ".new", "w") as f:
-                f.write(rogue)
-            os.replace(path + ".new", path)
-        else:  # the same file (device and inode) under another name, its content rewritten in place
-            name = path + ".link"
-            os.link(path, name)
-            with open(path, "r+") as f:
-                f.truncate()
-                f.write(rogue)
-        out["swapped"] = read(name) == rogue and certifi.where() == path
-        default = name == path  # the clients' own default path, or the caller names the file
-        fetch = {
-            "requests": lambda url: requests.get(url, verify=True if default else name, timeout=10).raise_for_status(),
-            "httpx": lambda url: httpx.get(url, timeout=10, **({} if default else
-                                           {"verify": ssl.create_default_context(cafile=name)})).raise_for_status(),
-            "urllib": lambda url: urllib.request.urlopen(url, context=ssl.create_default_context(cafile=name),
-                                                         timeout=10).read(),
-        }
-        out["clients"] = {c: {"good": outcome(lambda: f(GOOD)), "rogue": outcome(lambda: f(ROGUE))}
-                          for c, f in fetch.items()}
-        corptls.extract()
-        out["extracted"] = get(ROGUE, ssl.create_default_context(cafile=name))
-    """,
+    proc = scenario(
+        "bundle_swapped",
+        swap,
+        pki.rogue_root_pem,
+        direct.good.url("localhost"),
+        direct.rogue.url("localhost"),
         store=stores.corp,
-        SWAP=swap,
-        ROGUE_PEM=str(pki.rogue_root_pem),
-        GOOD=direct.good.url("localhost"),
-        ROGUE=direct.rogue.url("localhost"),
     )
+    out = reported(proc)
     assert out["swapped"], out
     for client, result in out["clients"].items():
         assert result["good"] == "ok", (client, result)
-        assert_untrusted(result["rogue"])
+        assert_fails(result["rogue"], UNTRUSTED)
     assert out["extracted"] == "ok", out
 
 
@@ -450,16 +259,6 @@ def hooked(tmp_path_factory: pytest.TempPathFactory) -> dict[str, venvs.Venv]:
     return made
 
 
-AUTOLOAD_PROGRAM = r"""
-import json, sys, urllib.request
-try:
-    urllib.request.urlopen(URL, timeout=10).read()
-    request = "ok"
-except Exception as exc:
-    request = str(exc)
-print(json.dumps({"loaded": "corptls" in sys.modules, "request": request}))
-"""
-
 FLAGS = {
     # name: (hook, interpreter flags, variables, does corptls load and trust the OS store?)
     "CORPTLS_AUTOLOAD=1 (control)": ("shipped", [], {"CORPTLS_AUTOLOAD": "1"}, True),
@@ -476,19 +275,16 @@ def test_autoload_under_isolated_and_ignore_environment(
     case: str, hooked: dict[str, venvs.Venv], stores: Stores, direct: DirectServers, tmp_path: Path
 ) -> None:
     hook, flags, env, trusted = FLAGS[case]
-    code = f"URL = {direct.good.url('localhost')!r}\n" + AUTOLOAD_PROGRAM
-    done = venvs.run([hooked[hook].python, *flags, "-c", code], cache_dir=tmp_path, store=stores.corp, env=env)
-    assert done.returncode == 0 and done.stderr == "", done.stdout + done.stderr
-    report = json.loads(done.stdout)
-    assert report["loaded"] is trusted, report
+    host = direct.good.address("localhost")
+    probe = [SCENARIOS / "probe.py", "urllib", "stock", host]  # standalone: it runs under -I too
+    done = venvs.run([hooked[hook].python, *flags, *probe], cache_dir=tmp_path, store=stores.corp, env=env)
+    assert done.stderr == "", done.stdout + done.stderr
+    out = reported(done)
+    assert (out["corptls"] == "loaded") is trusted, out
     if trusted:
-        assert report["request"] == "ok", report
+        assert out["results"]["urllib"][host] == "ok", out
     else:
-        assert UNTRUSTED in report["request"], report
-
-
-def test_the_shipped_hook_is_current() -> None:
-    assert SHIPPED_PTH.read_text() == _autoload.pth_text(False)
+        assert_fails(out["results"]["urllib"][host], UNTRUSTED)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -506,12 +302,8 @@ def doctor(
     timeout: float = 60,
 ) -> tuple[subprocess.CompletedProcess[str], float]:
     """`python -m corptls doctor ARGS` in a scenario; (the process, its wall time)."""
-    code = (
-        f"import runpy, sys\nsys.argv = ['corptls', 'doctor', *{list(args)!r}]\n"
-        "runpy.run_module('corptls', run_name='__main__', alter_sys=True)"
-    )
     started = time.monotonic()
-    proc = scenario(code, store=store, env=env, timeout=timeout)
+    proc = scenario("-m", "corptls", "doctor", *args, store=store, env=env, timeout=timeout)
     return proc, time.monotonic() - started
 
 

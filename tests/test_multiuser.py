@@ -9,7 +9,6 @@ control: the attacker's planted file really makes a program that reads it trust 
 
 from __future__ import annotations
 
-import json
 import os
 import pwd
 import shutil
@@ -23,10 +22,11 @@ from pathlib import Path
 import pytest
 
 from tests.support.harness import DirectServers
+from tests.support.outcomes import UNTRUSTED, last_json, reported
 from tests.support.pki import PKI
+from tests.support.store import SCENARIOS
 
 SYSTEM_PYTHON = "/usr/bin/python3"  # Debian's: the test interpreter is under /root, which others cannot enter
-UNTRUSTED = "unable to get local issuer certificate"
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,8 @@ def shared(wheel: Path, pki: PKI) -> Iterator[Path]:
         check=True,
     )
     shutil.copy(pki.rogue_root_pem, base / "rogue-root.pem")
-    (base / "victim.py").write_text(VICTIM)
+    for script in ("victim.py", "kit.py", "probe.py"):  # the victim cannot read the work tree
+        shutil.copy(SCENARIOS / script, base / script)
     subprocess.run(["chmod", "-R", "a+rX", str(base)], check=True)
     yield base
     shutil.rmtree(base, ignore_errors=True)
@@ -120,33 +121,6 @@ def as_user(
     return subprocess.run(command, env=run_env, cwd=user.home, capture_output=True, text=True, timeout=timeout)
 
 
-# The victim: injects with export_env, waits while the attacker acts, then connects to the rogue
-# server in-process and from a child without corptls (-S), which trusts what corptls exported.
-VICTIM = r"""
-import json, os, subprocess, sys, time, urllib.request
-import corptls
-
-def get(url):
-    try:
-        urllib.request.urlopen(url, timeout=10).read()
-        return "ok"
-    except Exception as exc:
-        return str(getattr(exc, "reason", exc))
-
-corptls.inject(export_env=True)
-out = {"path": corptls.bundle_path(), "exported": os.environ.get("SSL_CERT_FILE")}
-with open(os.environ["READY"], "w") as ready:  # the file name is no secret: the same roots give the same name
-    ready.write(os.path.basename(out["path"] or ""))
-deadline = time.monotonic() + 30
-while not os.path.exists(os.environ["GO"]) and time.monotonic() < deadline:
-    time.sleep(0.05)
-out["in_process"] = get(os.environ["ROGUE_URL"])
-child = "import urllib.request\ntry:\n urllib.request.urlopen(%r, timeout=10); print('ok')\nexcept Exception as e: print(getattr(e, 'reason', e))"
-out["child"] = subprocess.run([sys.executable, "-S", "-c", child % os.environ["ROGUE_URL"]],
-                              capture_output=True, text=True).stdout.strip()
-print(json.dumps(out))
-"""
-
 # The attacker: the victim's cache directory renamed away, and a directory of its own linked in
 # its place, holding the victim's bundle file name with the rogue root in it (the name is the
 # hash of the roots, which the attacker's own corptls computes alike). Each step says if it worked.
@@ -174,7 +148,7 @@ def attack_during_victim(
     ready, go = sync / "ready", sync / "go"
     for flag in (ready, go):
         flag.unlink(missing_ok=True)
-    env = {"READY": str(ready), "GO": str(go), "ROGUE_URL": direct.rogue.url("127.0.0.1"), **victim_env}
+    env = {"READY": str(ready), "GO": str(go), "ROGUE": direct.rogue.address("127.0.0.1"), **victim_env}
     proc = as_user(
         victim, [str(shared / "venv" / "bin" / "python"), str(shared / "victim.py")], env=env, umask=umask, wait=False
     )
@@ -195,17 +169,18 @@ def attack_during_victim(
         shutil.rmtree(sync, ignore_errors=True)
     assert proc.returncode == 0, stdout + stderr
     assert isinstance(attack, subprocess.CompletedProcess)
-    return json.loads(stdout), stderr, attack.stdout
+    return last_json(stdout), stderr, attack.stdout
 
 
 def control_planted_file_is_effective(victim: User, shared: Path, direct: DirectServers, evil: Path) -> None:
     """The attack is real: a program that reads the attacker's file trusts the rogue server."""
     planted = sorted(evil.glob("bundle-*.pem"))
     assert planted
-    code = f"import urllib.request; urllib.request.urlopen({direct.rogue.url('127.0.0.1')!r}, timeout=10); print('ok')"
-    done = as_user(victim, [SYSTEM_PYTHON, "-S", "-c", code], env={"SSL_CERT_FILE": str(planted[0])})
+    rogue = direct.rogue.address("127.0.0.1")
+    probe = [SYSTEM_PYTHON, "-S", str(shared / "probe.py"), "urllib", "stock", rogue]
+    done = as_user(victim, probe, env={"SSL_CERT_FILE": str(planted[0])})
     assert isinstance(done, subprocess.CompletedProcess)
-    assert done.stdout.strip() == "ok", done.stderr
+    assert reported(done)["results"]["urllib"][rogue] == "ok", done.stderr
 
 
 @pytest.mark.parametrize("mode", [0o777, 0o1777, 0o775], ids=["world-writable", "sticky like /tmp", "group-writable"])

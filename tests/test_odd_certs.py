@@ -4,13 +4,13 @@ a root, and one certificate OpenSSL cannot read does not cost the others their t
 from __future__ import annotations
 
 import hashlib
-import json
 import ssl
 from pathlib import Path
 
 import pytest
 
 from tests.support.harness import DirectServers, Scenario
+from tests.support.outcomes import VERIFY_FAILED, assert_fails, reported
 from tests.support.pki import CORP_ROOT_CN, PKI
 from tests.support.store import StoreLayout, build_store
 
@@ -37,59 +37,24 @@ def odd_store(pki: PKI, tmp_path_factory: pytest.TempPathFactory) -> StoreLayout
     return build_store(base / "store", corp_root_pem=pki.corp_root_pem, extra_files=extra)
 
 
-def run(scenario: Scenario, store: StoreLayout, body: str) -> dict:
-    code = f"""
-import json, urllib.request, warnings
-warnings.simplefilter("always")
-out = {{}}
-def fetch(url):
-    try:
-        return "ok" if json.loads(urllib.request.urlopen(url, timeout=10).read()) == {{"ok": True}} else "body"
-    except Exception as exc:
-        return f"{{type(exc).__name__}}: {{exc}}"
-with warnings.catch_warnings(record=True) as caught:
-    warnings.simplefilter("always")
-{body}
-out["warnings"] = [str(w.message) for w in caught]
-print(json.dumps(out))
-"""
-    proc = scenario(code, store=store, timeout=120)
-    assert proc.returncode == 0, f"rc={proc.returncode}\nstdout={proc.stdout}\nstderr={proc.stderr}"
-    return json.loads(proc.stdout.strip().splitlines()[-1])
-
-
 def test_every_odd_root_in_the_os_store_is_a_root(
     scenario: Scenario, odd_store: StoreLayout, direct: DirectServers
 ) -> None:
-    out = run(
-        scenario,
-        odd_store,
-        f"""
-    import corptls
-    out["roots"] = {{r.sha256: list(r.sources) for r in corptls.roots()}}
-    corptls.inject()
-    out["good"] = fetch({direct.good.url("localhost")!r})
-    out["rogue"] = fetch({direct.rogue.url("localhost")!r})
-""",
-    )
+    urls = direct.good.url("localhost"), direct.rogue.url("localhost")
+    out = reported(scenario("roots_then_inject", *urls, store=odd_store, timeout=120))
+    found = {r["sha256"]: r["sources"] for r in out["roots"]}
     for path in CORPUS:
         sha = hashlib.sha256(der(path)).hexdigest()
-        assert "os" in out["roots"].get(sha, []), (path.name, out["warnings"])
+        assert "os" in found.get(sha, []), (path.name, out["warnings"])
     # The one OpenSSL cannot read is left out, named in a warning; the rest keep working.
     refused = [w for w in out["warnings"] if "corptls-odd-broken-name.pem" in w]
     assert len(refused) == 1 and "OpenSSL cannot read its" in refused[0], out["warnings"]
     assert not [w for w in out["warnings"] if "OpenSSL refused the bundle" in w], out["warnings"]
     assert out["good"] == "ok", out
-    assert "CERTIFICATE_VERIFY_FAILED" in out["rogue"], out
+    assert_fails(out["rogue"], VERIFY_FAILED)
 
 
 def test_control_without_corptls_fails(scenario: Scenario, odd_store: StoreLayout, direct: DirectServers) -> None:
-    out = run(
-        scenario,
-        odd_store,
-        f"""
-    out["good"] = fetch({direct.good.url("localhost")!r})
-""",
-    )
-    assert "CERTIFICATE_VERIFY_FAILED" in out["good"], out
+    out = reported(scenario("imported_unused", direct.good.url("localhost"), store=odd_store, timeout=120))
+    assert_fails(out["good"], VERIFY_FAILED)
     assert CORP_ROOT_CN  # the corporate root is in the store, as a loose file only corptls reads

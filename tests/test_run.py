@@ -8,7 +8,6 @@ child lives in a venv of its own *without* corptls: only the variables can help 
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -19,69 +18,19 @@ import pytest
 
 from tests.support import venvs
 from tests.support.harness import Stores
+from tests.support.outcomes import VERIFY_FAILED, last_json
 from tests.support.pki import PKI
-from tests.support.shell import in_store, node_connect, sections
-from tests.support.store import scrubbed_env
+from tests.support.shell import NODE_CONNECT, in_store, sections
+from tests.support.store import SCENARIOS, scrubbed_env
 
 GOOD, ROGUE = "api.corp.test", "rogue.corp.test"
-UNTRUSTED = "CERTIFICATE_VERIFY_FAILED"
 NODE_UNTRUSTED = "error UNABLE_TO_GET_ISSUER_CERT_LOCALLY"  # corp chain (leaf + intermediate), root unknown
 NODE_ROGUE = "error UNABLE_TO_VERIFY_LEAF_SIGNATURE"  # rogue leaf alone, its issuer unknown
 CURL_UNTRUSTED = 60
 RUN = '"$PY" -m corptls run --'
-
-# argv: HOST... Per host and client "ok" or the error; all go through HTTPS_PROXY. requests reads
-# REQUESTS_CA_BUNDLE; httpx, litellm (httpx and aiohttp underneath), aiohttp and urllib SSL_CERT_FILE.
-PYTHON_CHILD = r"""
-import asyncio, json, sys, urllib.request
-import aiohttp, httpx, litellm, requests
-litellm.suppress_debug_info = True
-out = {"corptls_importable": True}
-try:
-    import corptls
-except ImportError:
-    out["corptls_importable"] = False
-
-
-async def aiohttp_get(url):
-    async with aiohttp.ClientSession(trust_env=True) as session:
-        async with session.get(url, timeout=aiohttp.ClientTimeout(total=15)) as reply:
-            reply.raise_for_status()
-
-
-def litellm_get(url):
-    reply = litellm.completion(model="openai/gpt-test", api_base=url + "v1", api_key="sk-test", num_retries=0,
-                               max_retries=0, timeout=15, messages=[{"role": "user", "content": "ping"}])
-    assert reply.choices[0].message.content
-
-
-def describe(exc):  # the whole chain: litellm wraps the SSL error in its own
-    parts = []
-    while exc is not None and len(parts) < 10:
-        parts.append(repr(exc))
-        exc = exc.__cause__ or exc.__context__
-    return " <- ".join(parts)
-
-
-CLIENTS = {"requests": lambda url: requests.get(url, timeout=15).raise_for_status(),
-           "httpx": lambda url: httpx.get(url, timeout=15).raise_for_status(),
-           "urllib": lambda url: urllib.request.urlopen(url, timeout=15).read(),
-           "aiohttp": lambda url: asyncio.run(aiohttp_get(url)),
-           "litellm": litellm_get}
-for host in sys.argv[1:]:
-    for name, get in CLIENTS.items():
-        try:
-            get(f"https://{host}/")
-            out[f"{name} {host}"] = "ok"
-        except Exception as exc:
-            out[f"{name} {host}"] = describe(exc)
-print(json.dumps(out))
-"""
-
-
-def last_json(text: str) -> dict:
-    """The child's report: its last line (litellm may print before it)."""
-    return json.loads(text.strip().splitlines()[-1])
+# The Python child (the probe) reads the variables: requests REQUESTS_CA_BUNDLE; httpx, litellm
+# (httpx and aiohttp underneath), aiohttp and urllib SSL_CERT_FILE.
+CHILD_CLIENTS = ("requests", "httpx", "urllib", "aiohttp", "litellm")
 
 
 @pytest.fixture(scope="module")
@@ -90,17 +39,15 @@ def bare_venv(tmp_path_factory: pytest.TempPathFactory) -> venvs.Venv:
     return venvs.create_venv(tmp_path_factory.mktemp("bare") / "venv")
 
 
-@pytest.fixture
-def scripts(tmp_path: Path) -> dict[str, Path]:
-    paths = {"python": tmp_path / "child.py", "node": node_connect(tmp_path)}
-    paths["python"].write_text(PYTHON_CHILD)
-    return paths
+def python_child(venv: venvs.Venv) -> str:
+    """The probe in `venv`, every client of CHILD_CLIENTS on GOOD and ROGUE, as a shell command."""
+    return f"{venv.python} {SCENARIOS / 'probe.py'} {','.join(CHILD_CLIENTS)} stock {GOOD} {ROGUE}"
 
 
 def test_a_python_child_without_corptls_trusts_the_os_store(
-    stores: Stores, proxy_env: dict, tmp_path: Path, bare_venv: venvs.Venv, scripts: dict[str, Path]
+    stores: Stores, proxy_env: dict, tmp_path: Path, bare_venv: venvs.Venv
 ) -> None:
-    child = f"{bare_venv.python} {scripts['python']} {GOOD} {ROGUE}"
+    child = python_child(bare_venv)
     proc = in_store(
         f"""
 echo "== control"; {child}
@@ -112,19 +59,18 @@ echo "== run"; {RUN} {child}
     )
     out = {name: last_json(text) for name, text in sections(proc).items()}
     assert set(out) == {"control", "run"}, proc
-    assert out["control"]["corptls_importable"] is False, "the child's venv must not hold corptls"
-    for client in ("requests", "httpx", "urllib", "aiohttp", "litellm"):
-        assert UNTRUSTED in out["control"][f"{client} {GOOD}"], out
-        assert out["run"][f"{client} {GOOD}"] == "ok", out
-        assert UNTRUSTED in out["run"][f"{client} {ROGUE}"], out
+    assert out["control"]["corptls"] == out["run"]["corptls"] == "absent", "the child's venv must not hold corptls"
+    control, run = out["control"]["results"], out["run"]["results"]
+    for client in CHILD_CLIENTS:
+        assert VERIFY_FAILED in control[client][GOOD], out
+        assert run[client][GOOD] == "ok", out
+        assert VERIFY_FAILED in run[client][ROGUE], out
     assert proc.stderr == "", proc.stderr  # run says nothing when all is well
 
 
-def test_node_and_curl_through_the_proxy(
-    stores: Stores, proxy_env: dict, tmp_path: Path, scripts: dict[str, Path]
-) -> None:
+def test_node_and_curl_through_the_proxy(stores: Stores, proxy_env: dict, tmp_path: Path) -> None:
     curl = "curl -sS -o /dev/null -w '%{http_code}\\n' --max-time 15"
-    node = f"node {scripts['node']}"
+    node = f"node {NODE_CONNECT}"
     proc = in_store(
         f"""
 echo "== node control"; {node} {GOOD} "$HTTPS_PROXY"
@@ -148,14 +94,14 @@ echo "== curl rogue"; {RUN} {curl} https://{ROGUE}/; echo "rc=$?"
 
 
 def test_a_ca_file_the_user_named_is_merged_and_a_missing_one_refused(
-    stores: Stores, proxy_env: dict, pki: PKI, tmp_path: Path, bare_venv: venvs.Venv, scripts: dict[str, Path]
+    stores: Stores, proxy_env: dict, pki: PKI, tmp_path: Path, bare_venv: venvs.Venv
 ) -> None:
     """REQUESTS_CA_BUNDLE names the user's own root (the rogue one here): under run requests trusts it
     still, and the OS store's corporate root too. So does Node with NODE_EXTRA_CA_CERTS naming it (and
     REQUESTS_CA_BUNDLE empty, so unset: only Node's variable brings the user's root in). A variable
     naming a missing file runs nothing."""
-    child = f"{bare_venv.python} {scripts['python']} {GOOD} {ROGUE}"
-    own, node = f"REQUESTS_CA_BUNDLE= NODE_EXTRA_CA_CERTS={pki.rogue_root_pem}", f"node {scripts['node']}"
+    child = python_child(bare_venv)
+    own, node = f"REQUESTS_CA_BUNDLE= NODE_EXTRA_CA_CERTS={pki.rogue_root_pem}", f"node {NODE_CONNECT}"
     proc = in_store(
         f"""
 echo "== control"; {child}
@@ -169,9 +115,9 @@ echo "== missing"; REQUESTS_CA_BUNDLE=/nonexistent/ca.pem {RUN} echo ran 2>&1; e
         env={**proxy_env, "REQUESTS_CA_BUNDLE": str(pki.rogue_root_pem)},
     )
     out = sections(proc)
-    control, run = last_json(out["control"]), last_json(out["run"])
-    assert control[f"requests {ROGUE}"] == "ok" and UNTRUSTED in control[f"requests {GOOD}"], control
-    assert run[f"requests {ROGUE}"] == run[f"requests {GOOD}"] == "ok", run
+    control, run = last_json(out["control"])["results"]["requests"], last_json(out["run"])["results"]["requests"]
+    assert control[ROGUE] == "ok" and VERIFY_FAILED in control[GOOD], control
+    assert run[ROGUE] == run[GOOD] == "ok", run
     assert out["node control"].splitlines() == [NODE_UNTRUSTED, "ok 200"], proc
     assert out["node run"].splitlines() == ["ok 200", "ok 200"], proc
     assert out["missing"].splitlines() == [
@@ -261,22 +207,16 @@ def test_a_signal_reaches_the_command(signum: signal.Signals, tmp_path: Path) ->
     assert handled.stdout is not None and handled.stdout.read() == "handled\n"
 
 
-SPAWN = """
-import sys
-from corptls import _run
-sys.exit(_run.spawn(sys.argv[1:], {"PATH": "/usr/bin:/bin"}))
-"""
-
-
 def test_windows_way_ctrl_c_reaches_the_child_and_its_exit_code_comes_back(tmp_path: Path) -> None:
     """What Windows runs (`spawn`), here on Linux: a console's Ctrl+C goes to its whole process group
     (killpg stands in for it). corptls ignores it and waits; the child decides, and its code is passed on."""
     child = "trap 'exit 42' INT; echo ready; while :; do sleep 0.1; done"
-    proc = _started([sys.executable, "-c", SPAWN, "sh", "-c", child], tmp_path, start_new_session=True)
+    spawn = [sys.executable, str(SCENARIOS / "spawn.py")]
+    proc = _started([*spawn, "sh", "-c", child], tmp_path, start_new_session=True)
     os.killpg(proc.pid, signal.SIGINT)
     assert proc.wait(timeout=15) == 42
     missing = subprocess.run(
-        [sys.executable, "-c", SPAWN, "no-such-command"],
+        [*spawn, "no-such-command"],
         capture_output=True,
         text=True,
         env=scrubbed_env(None, tmp_path),

@@ -7,37 +7,14 @@ from __future__ import annotations
 import json
 
 from tests.support.harness import Scenario, Stores
-
-# Records as "LEVEL message", one a line, after the JSON line the scenario prints.
-RECORDS = r"""
-import json, logging, ssl, sys
-records = []
-class Keep(logging.Handler):
-    def emit(self, record):
-        records.append(f"{record.levelname} {record.getMessage()}")
-logging.getLogger("corptls").addHandler(Keep())
-logging.getLogger("corptls").setLevel(logging.DEBUG)
-import corptls, corptls.clients.botocore as boto
-boto.apply = lambda module, undo: 1 / 0  # a patch that raises: botocore stays stock
-corptls.inject()
-import requests, botocore.httpsession
-ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).load_verify_locations(cadata=CORP)  # the program's own CA
-none = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-none.check_hostname = False
-none.verify_mode = ssl.CERT_NONE
-none.set_default_verify_paths()
-corptls.extract()
-print(json.dumps(records))
-"""
+from tests.support.outcomes import reported
 
 
 def test_debug_records_say_what_was_patched_where_roots_came_from_and_what_was_left_stock(
     scenario: Scenario, stores: Stores
 ) -> None:
-    corp = stores.corp.path.joinpath("corptls-test-corporate-root.pem").read_text()
-    proc = scenario(f"CORP = {corp!r}\n" + RECORDS, store=stores.corp, env={"CORPTLS_QUIET": "1"})
-    assert proc.returncode == 0, proc
-    records = json.loads(proc.stdout)
+    proc = scenario("debug_records", stores.corp.corp_root_file, store=stores.corp, env={"CORPTLS_QUIET": "1"})
+    records = reported(proc)
     assert all(r.startswith("DEBUG ") for r in records), records
     text = "\n".join(records)
     for expected in (
@@ -58,34 +35,15 @@ def test_debug_records_say_what_was_patched_where_roots_came_from_and_what_was_l
     assert "patched botocore" not in text
 
 
-SILENT = r"""
-import json, logging, ssl, sys
-import corptls
-corptls.inject()
-import requests
-ssl.create_default_context()
-print(json.dumps({"handlers": logging.getLogger("corptls").handlers, "injected": corptls.is_injected()}))
-"""
-
-
 def test_silent_by_default(scenario: Scenario, stores: Stores) -> None:
-    proc = scenario(SILENT, store=stores.corp)
+    proc = scenario("silent_by_default", store=stores.corp)
     assert proc.returncode == 0 and proc.stderr == "", proc
     assert json.loads(proc.stdout) == {"handlers": [], "injected": True}
 
 
-STARTUP = r"""
-import json, ssl, sys
-ssl.create_default_context().load_default_certs()
-loaded = "logging" in sys.modules
-import corptls
-print(json.dumps({"logging": loaded, "status": corptls.status().__dict__}))
-"""
-
-
 def test_autoload_imports_no_logging_and_status_says_what_it_did(scenario: Scenario, stores: Stores) -> None:
-    on = scenario(STARTUP, store=stores.corp, env={"CORPTLS_AUTOLOAD": "1"})
-    off = scenario(STARTUP, store=stores.corp)
+    on = scenario("startup_status", store=stores.corp, env={"CORPTLS_AUTOLOAD": "1"})
+    off = scenario("startup_status", store=stores.corp)
     assert on.returncode == off.returncode == 0 and on.stderr == off.stderr == "", (on, off)
     on_out, off_out = json.loads(on.stdout), json.loads(off.stdout)
     assert on_out["logging"] is False, "autoload and inject() must not import logging"
@@ -103,24 +61,8 @@ def test_autoload_imports_no_logging_and_status_says_what_it_did(scenario: Scena
     }
 
 
-STATUS = r"""
-import json
-import corptls
-seen = [corptls.status()]
-corptls.inject()
-import requests
-seen.append(corptls.status())
-corptls.extract()
-seen.append(corptls.status())
-print(json.dumps({"typed": all(isinstance(s, corptls.Status) for s in seen), "path": corptls.bundle_path(),
-                  "seen": [[s.injected, s.autoloaded, list(s.patches), s.bundle, s.state] for s in seen]}))
-"""
-
-
 def test_status_follows_inject_and_extract(scenario: Scenario, stores: Stores) -> None:
-    proc = scenario(STATUS, store=stores.corp)
-    assert proc.returncode == 0, proc
-    out = json.loads(proc.stdout)
+    out = reported(scenario("status_sequence", store=stores.corp))
     assert out["typed"] is True
     before, during, after = out["seen"]
     assert before == [False, False, [], None, "unset"]
@@ -129,8 +71,8 @@ def test_status_follows_inject_and_extract(scenario: Scenario, stores: Stores) -
 
 
 def test_doctor_shows_this_interpreter(scenario: Scenario, stores: Stores) -> None:
-    doctor = "import runpy, sys; sys.argv = ['corptls', 'doctor'{}]; runpy.run_module('corptls', run_name='__main__')"
-    on = scenario(doctor.format(", '--json'"), store=stores.corp, env={"CORPTLS_AUTOLOAD": "1"})
+    doctor = ("-m", "corptls", "doctor")
+    on = scenario(*doctor, "--json", store=stores.corp, env={"CORPTLS_AUTOLOAD": "1"})
     assert json.loads(on.stdout)["interpreter"] == {
         "injected": True,
         "autoloaded": True,
@@ -139,15 +81,19 @@ def test_doctor_shows_this_interpreter(scenario: Scenario, stores: Stores) -> No
         "state": "unset",
         "reason": "",
     }, on
-    off = scenario(doctor.format(""), store=stores.corp)
+    off = scenario(*doctor, store=stores.corp)
     assert "this interpreter: corptls not injected; patches: none; bundle in use: none" in off.stdout.splitlines(), off
-    text = scenario(doctor.format(""), store=stores.corp, env={"CORPTLS_AUTOLOAD": "1"})
+    text = scenario(*doctor, store=stores.corp, env={"CORPTLS_AUTOLOAD": "1"})
     assert (
         "this interpreter: corptls injected by autoload; patches: ssl; bundle in use: not collected yet"
         in text.stdout.splitlines()
     ), text
+    # The same interpreter injects, then runs doctor: the bundle in use is the one handed out.
     used = scenario(
-        "import corptls; corptls.inject(); print(corptls.bundle_path()); " + doctor.format(""), store=stores.corp
+        "-c",
+        "import corptls, runpy, sys; corptls.inject(); print(corptls.bundle_path()); sys.argv = ['corptls', 'doctor']; "
+        "runpy.run_module('corptls', run_name='__main__', alter_sys=True)",
+        store=stores.corp,
     )
     path, *lines = used.stdout.splitlines()
     assert f"this interpreter: corptls injected; patches: ssl; bundle in use: {path}" in lines, used

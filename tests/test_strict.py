@@ -9,7 +9,6 @@ tests/conftest.py leaves it out elsewhere).
 
 from __future__ import annotations
 
-import json
 import os
 import ssl
 import subprocess
@@ -18,11 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.harness import Scenario
+from tests.support.harness import Scenario, run_probe
+from tests.support.outcomes import UNTRUSTED, assert_fails, reported
 from tests.support.pki import LEGACY_ROOT_CN, PKI
 from tests.support.proxy import InterceptingProxy
 from tests.support.store import OS_STORE, StoreLayout, build_store
-from tests.test_clients import PROBE, assert_fails
 
 GOOD, ROGUE = "legacy.corp.test", "rogue.corp.test"
 EXPIRED, WRONG, OUTSIDE = "legacy-expired.corp.test", "legacy-wrongname.corp.test", "legacy.outside.test"
@@ -39,10 +38,10 @@ CLIENTS = [
 ]
 NOT_CRITICAL = "Basic Constraints of CA cert not marked critical"
 REASONS = {
-    ROGUE: ("unable to get local issuer certificate",),
-    EXPIRED: ("certificate has expired",),
-    WRONG: ("Hostname mismatch",),
-    OUTSIDE: ("permitted subtree violation",),  # the twin keeps the root's name constraints
+    ROGUE: UNTRUSTED,
+    EXPIRED: "certificate has expired",
+    WRONG: "Hostname mismatch",
+    OUTSIDE: "permitted subtree violation",  # the twin keeps the root's name constraints
 }
 LEGACY_FILE = "corptls-test-legacy-root.pem"
 OS_BUNDLE = str(OS_STORE / "ca-certificates.crt")
@@ -68,18 +67,6 @@ def installed(pki: PKI, tmp_path_factory: pytest.TempPathFactory) -> StoreLayout
     return layout
 
 
-def probe(scenario: Scenario, store: StoreLayout, env: dict, client: str, mode: str, *hosts: str) -> dict:
-    done = scenario(
-        f"import runpy, sys; sys.argv = {[str(PROBE), client, mode, *hosts]!r}; "
-        f"runpy.run_path(sys.argv[0], run_name='__main__')",
-        store=store,
-        env=env,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-    return {**json.loads(done.stdout.strip().splitlines()[-1]), "stderr": done.stderr}
-
-
 def test_this_interpreter_is_strict() -> None:
     assert sys.version_info >= (3, 13)
     assert ssl.create_default_context().verify_flags & ssl.VERIFY_X509_STRICT
@@ -92,22 +79,22 @@ def test_control_fails_with_the_strict_message(
     """Stock, each client pointed at the OS bundle (which holds the root): strict mode refuses it."""
     before = proxy.connects[GOOD]
     env = {**proxy_env, "SSL_CERT_FILE": OS_BUNDLE, "REQUESTS_CA_BUNDLE": OS_BUNDLE}
-    result = probe(scenario, installed, env, client, "stock", GOOD)
-    assert_fails(result[GOOD], (NOT_CRITICAL,))
+    result = run_probe(scenario, client, "stock", GOOD, store=installed, env=env).results[client]
+    assert_fails(result[GOOD], NOT_CRITICAL)
     assert proxy.connects[GOOD] > before, "the client did not go through the proxy"
 
 
 @pytest.mark.parametrize("client", CLIENTS)
 def test_inject_verifies_through_the_twin_and_bad_chains_still_fail(client, scenario, installed, proxy_env) -> None:
-    result = probe(
-        scenario, installed, proxy_env, client, "inject", GOOD, ROGUE, EXPIRED, WRONG, OUTSIDE, LAX_INTERMEDIATE
-    )
+    hosts = (GOOD, ROGUE, EXPIRED, WRONG, OUTSIDE, LAX_INTERMEDIATE)
+    run = run_probe(scenario, client, "inject", *hosts, store=installed, env=proxy_env)
+    result = run.results[client]
     assert result[GOOD] == "ok", result
-    for host, reasons in REASONS.items():
-        assert_fails(result[host], reasons)
+    for host, reason in REASONS.items():
+        assert_fails(result[host], reason)
     # Strict stays on: an intermediate that breaks a rule still fails.
-    assert_fails(result[LAX_INTERMEDIATE], (NOT_CRITICAL,))
-    assert "X509_STRICT" not in result["stderr"], result["stderr"]
+    assert_fails(result[LAX_INTERMEDIATE], NOT_CRITICAL)
+    assert "X509_STRICT" not in run.stderr, run.stderr
 
 
 @pytest.mark.parametrize("client", CLIENTS)
@@ -115,11 +102,13 @@ def test_inject_verifies_through_the_twin_and_bad_chains_still_fail(client, scen
 def test_the_opt_in_verifies_a_lax_intermediate(client, how, scenario, installed, proxy_env) -> None:
     env = {**proxy_env, "CORPTLS_X509_STRICT": "0"} if how == "env" else proxy_env
     mode = "inject" if how == "env" else "relaxed"
-    result = probe(scenario, installed, env, client, mode, LAX_INTERMEDIATE, GOOD, ROGUE, EXPIRED, WRONG, OUTSIDE)
+    hosts = (LAX_INTERMEDIATE, GOOD, ROGUE, EXPIRED, WRONG, OUTSIDE)
+    run = run_probe(scenario, client, mode, *hosts, store=installed, env=env)
+    result = run.results[client]
     assert result[LAX_INTERMEDIATE] == result[GOOD] == "ok", result
-    for host, reasons in REASONS.items():
-        assert_fails(result[host], reasons)
-    [line] = [line for line in result["stderr"].splitlines() if "VERIFY_X509_STRICT is off" in line]
+    for host, reason in REASONS.items():
+        assert_fails(result[host], reason)
+    [line] = [line for line in run.stderr.splitlines() if "VERIFY_X509_STRICT is off" in line]
     assert "chain, host name and expiry are still verified" in line, line
 
 
@@ -130,45 +119,10 @@ def test_contexts_hold_the_twin_never_the_original(
     context must not hold the original (loaded first it fails the chain, whatever follows); the
     twin in memory also hides the original in the default directory (searched only for a subject
     the context holds nothing for). roots() reports the original, marked twinned."""
-    code = f"""
-import json, ssl, urllib.request
-import corptls
-from corptls import _native
-
-def fetch(context):
-    opener = urllib.request.build_opener(urllib.request.HTTPSHandler(context=context))
-    try:
-        opener.open("https://{GOOD}/", timeout=15).read()
-        return "ok"
-    except Exception as exc:
-        return repr(exc)
-
-original = ssl.PEM_cert_to_DER_cert(open({str(pki.legacy_root_pem)!r}).read())
-corptls.inject()
-[root] = [r for r in corptls.roots() if r.subject.endswith({LEGACY_ROOT_CN!r})]
-blocks = [ssl.PEM_cert_to_DER_cert("-----BEGIN CERTIFICATE-----" + b)
-          for b in open(corptls.bundle_path()).read().split("-----BEGIN CERTIFICATE-----")[1:]]
-[twin] = [d for d in blocks if _native.inspect(d).subject == root.subject]
-assert twin == root.twin
-context = ssl.create_default_context()
-widened = fetch(context)
-pem = lambda der: ssl.DER_cert_to_PEM_cert(der)
-corptls.extract()
-orders = {{}}
-for name, first, second in (("original, twin", original, twin), ("twin, original", twin, original)):
-    pair = ssl.create_default_context(cadata=pem(first))
-    pair.load_verify_locations(cadata=pem(second))
-    orders[name] = fetch(pair)
-print(json.dumps({{
-    "root": [root.der == original, root.twin is not None, root.strict_rules],
-    "bundle": [original in blocks, _native.inspect(twin).strict_rules],
-    "widened": widened, "loaded": [d for d in context.get_ca_certs(True) if d in (original, twin)] == [twin],
-    "orders": orders,
-}}))
-"""
-    proc = scenario(code, store=installed, env=proxy_env, timeout=120)
-    assert proc.returncode == 0, proc.stderr
-    out = json.loads(proc.stdout)
+    proc = scenario(
+        "twin_contexts", pki.legacy_root_pem, LEGACY_ROOT_CN, GOOD, store=installed, env=proxy_env, timeout=120
+    )
+    out = reported(proc)
     assert out["root"] == [
         True,
         True,
@@ -191,42 +145,16 @@ def test_other_tools_accept_the_bundle_file(
     )
     (tmp_path / "leaf.pem").write_bytes(leaf)
     (tmp_path / "intermediate.pem").write_bytes(intermediate)
-    node = f"""
-const http = require("http"), tls = require("tls"), fs = require("fs");
-http.request({{host: "127.0.0.1", port: {proxy.port}, method: "CONNECT", path: "{GOOD}:443"}}).on("connect", (res, socket) => {{
-  const s = tls.connect({{socket, servername: "{GOOD}", ca: fs.readFileSync(process.argv[1])}}, () => {{
-    console.log(s.authorized ? "ok" : s.authorizationError); s.end(); }});
-  s.on("error", (e) => {{ console.log(String(e)); }});
-}}).end();
-"""
-    child = f"import urllib.request; urllib.request.urlopen('https://{GOOD}/', timeout=15).read(); print('ok')"
-    code = f"""
-import corptls, json, subprocess, sys
-corptls.inject()
-bundle = corptls.bundle_path()
-run = lambda argv, **kw: subprocess.run(argv, capture_output=True, text=True, **kw)
-verify = ["openssl", "verify", "-CAfile", bundle, "-untrusted", {str(tmp_path / "intermediate.pem")!r},
-          {str(tmp_path / "leaf.pem")!r}]
-out = {{
-    "openssl": run(verify).stdout.strip(),
-    "openssl-strict": run(verify[:2] + ["-x509_strict"] + verify[2:]).stdout.strip(),
-    "curl": run(["curl", "-sS", "-o", "/dev/null", "-w", "%{{http_code}}", "--cacert", bundle, "-x",
-                 {proxy.url!r}, "https://{GOOD}/"]).stdout.strip(),
-    "node": run(["node", "-e", {node!r}, bundle]).stdout.strip(),
-    "python": run([sys.executable, "-S", "-c", {child!r}], env={{**__import__("os").environ,
-                  "SSL_CERT_FILE": bundle}}).stdout.strip(),
-}}
-print(json.dumps(out))
-"""
-    proc = scenario(code, store=installed, env=proxy_env, timeout=120)
-    assert proc.returncode == 0, proc.stderr
-    out = json.loads(proc.stdout)
+    files = (tmp_path / "intermediate.pem", tmp_path / "leaf.pem")
+    proc = scenario("bundle_for_tools", *files, proxy.url, GOOD, store=installed, env=proxy_env, timeout=120)
+    out = reported(proc)
+    python = out.pop("python")
+    assert python["corptls"] == "absent" and python["results"] == {"urllib": {GOOD: "ok"}}, python
     assert out == {
         "openssl": f"{tmp_path / 'leaf.pem'}: OK",
         "openssl-strict": f"{tmp_path / 'leaf.pem'}: OK",
         "curl": "200",
-        "node": "ok",
-        "python": "ok",
+        "node": "ok 200",
     }, out
 
 
@@ -235,25 +163,10 @@ def test_an_explicit_x509_strict_wins_over_the_variable(
 ) -> None:
     """inject(x509_strict=True) keeps the flag on whatever CORPTLS_X509_STRICT says (and warns of
     nothing); under the opt-in, a context corptls does not widen keeps it too."""
-    code = f"""
-import json, ssl, sys, urllib.request
-import corptls
-corptls.inject(x509_strict=True)
-try:
-    urllib.request.urlopen("https://{LAX_INTERMEDIATE}/", timeout=15)
-    strict = "ok"
-except Exception as exc:
-    strict = repr(exc)
-sys.stderr.write("-- the opt-in, after all --\\n")
-corptls.inject(x509_strict=False)
-pinned = ssl.create_default_context(cafile="/etc/ssl/certs/corptls-test-corporate-root.pem")
-print(json.dumps({{"strict": strict, "pinned": bool(pinned.verify_flags & ssl.VERIFY_X509_STRICT),
-                  "widened": bool(ssl.create_default_context().verify_flags & ssl.VERIFY_X509_STRICT)}}))
-"""
-    proc = scenario(code, store=installed, env={**proxy_env, "CORPTLS_X509_STRICT": "0"}, timeout=60)
-    assert proc.returncode == 0, proc.stderr
+    env = {**proxy_env, "CORPTLS_X509_STRICT": "0"}
+    proc = scenario("explicit_x509_strict", LAX_INTERMEDIATE, store=installed, env=env, timeout=60)
+    out = reported(proc)
     before, after = proc.stderr.split("-- the opt-in, after all --")
     assert "VERIFY_X509_STRICT is off" not in before and after.count("VERIFY_X509_STRICT is off") == 1, proc.stderr
-    out = json.loads(proc.stdout)
     assert NOT_CRITICAL in out["strict"], out
     assert (out["pinned"], out["widened"]) == (True, False), out

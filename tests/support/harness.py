@@ -1,16 +1,32 @@
-"""Types shared by conftest fixtures and tests (kept out of conftest so tests never import it)."""
+"""Types and helpers shared by conftest fixtures and tests (kept out of conftest so tests never import it)."""
 
 from __future__ import annotations
 
+import os
 import subprocess
-from collections.abc import Callable
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 from .origin import OriginServer
+from .outcomes import reported
 from .store import StoreLayout
 
-#: The `scenario` fixture: scenario(code, *, store=None, env=None, timeout=60) -> CompletedProcess.
-Scenario = Callable[..., "subprocess.CompletedProcess[str]"]
+
+class Scenario(Protocol):
+    """The `scenario` fixture: `python ARGV...` in a fresh interpreter, where ARGV starts with a
+    scenario's name (tests/scenarios/NAME.py) or python's own options ("-c", "-m"); see
+    store.run_scenario."""
+
+    def __call__(
+        self,
+        *argv: str | os.PathLike[str],
+        store: StoreLayout | None = None,
+        env: Mapping[str, str | None] | None = None,
+        timeout: float = 60,
+        python: str | os.PathLike[str] | None = None,
+        setup: str = "",
+    ) -> subprocess.CompletedProcess[str]: ...
 
 
 @dataclass
@@ -33,3 +49,29 @@ class Stores:
     corp: StoreLayout  # stock store + loose corporate root file
     plain: StoreLayout  # stock store only (no corporate root)
     bad: StoreLayout  # corporate root + garbage PEM + non-CA certificate
+
+
+@dataclass
+class ProbeRun:
+    """What tests/scenarios/probe.py reported: whether corptls was loaded, installed or absent,
+    and per client the outcome per host (and "before"/"during" in those modes)."""
+
+    corptls: str
+    results: dict[str, dict[str, str]]
+    stderr: str
+
+
+def run_probe(
+    scenario: Scenario,
+    clients: str,
+    mode: str,
+    *hosts: str,
+    store: StoreLayout | None = None,
+    env: Mapping[str, str | None] | None = None,
+    cafile: os.PathLike[str] | None = None,
+) -> ProbeRun:
+    """`probe.py [--cafile FILE] CLIENT[,CLIENT...] MODE HOST...` in a scenario; it must report."""
+    pin = ["--cafile", os.fspath(cafile)] if cafile else []
+    done = scenario("probe", *pin, clients, mode, *hosts, store=store, env=env, timeout=120)
+    out = reported(done)
+    return ProbeRun(out["corptls"], out["results"], done.stderr)

@@ -121,8 +121,12 @@ class OriginServer(ThreadingHTTPServer):
     def port(self) -> int:
         return int(self.server_address[1])
 
+    def address(self, host: str = "127.0.0.1") -> str:
+        """`host:port`: what the probe takes."""
+        return f"{host}:{self.port}"
+
     def url(self, host: str = "127.0.0.1") -> str:
-        return f"https://{host}:{self.port}"
+        return f"https://{self.address(host)}"
 
     def record(self, path: str) -> None:
         with self._lock:

@@ -23,6 +23,7 @@ import hashlib
 import ipaddress
 import ssl
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -53,16 +54,18 @@ _ONE_DAY = dt.timedelta(days=1)
 
 
 @dataclass
-class _CA:
+class CA:
+    """A certificate authority: its certificate and the key it signs with."""
+
     cert: x509.Certificate
     key: ec.EllipticCurvePrivateKey
 
 
-def _pem(cert: x509.Certificate) -> bytes:
+def pem(cert: x509.Certificate) -> bytes:
     return cert.public_bytes(serialization.Encoding.PEM)
 
 
-def _key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
+def key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
     return key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
@@ -86,16 +89,18 @@ def _san_entry(value: str) -> x509.GeneralName:
         return x509.DNSName(value)
 
 
-def _make_ca(
+def make_ca(
     cn: str,
-    parent: _CA | None = None,
+    parent: CA | None = None,
     path_length: int | None = None,
     critical_constraints: bool = True,
     legacy: bool = False,
-) -> _CA:
+    serial: int | None = None,
+) -> CA:
     """Self-signed root (parent=None) or intermediate with CA-appropriate, strict-mode-safe extensions
     (unless critical_constraints=False: basicConstraints not critical, as some corporate roots have;
-    legacy: that, no keyUsage and no subjectKeyIdentifier, and name constraints)."""
+    legacy: that, no keyUsage and no subjectKeyIdentifier, and name constraints); a random serial
+    number unless `serial`."""
     key = ec.generate_private_key(ec.SECP256R1())
     now = dt.datetime.now(dt.timezone.utc)
     issuer_name = parent.cert.subject if parent else _name(cn)
@@ -105,7 +110,7 @@ def _make_ca(
         .subject_name(_name(cn))
         .issuer_name(issuer_name)
         .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
+        .serial_number(x509.random_serial_number() if serial is None else serial)
         .not_valid_before(now - _ONE_DAY)
         .not_valid_after(now + 3650 * _ONE_DAY)
         .add_extension(
@@ -136,17 +141,23 @@ def _make_ca(
         builder = builder.add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(parent.key.public_key()), critical=False
         )
-    return _CA(builder.sign(signing_key, hashes.SHA256()), key)
+    return CA(builder.sign(signing_key, hashes.SHA256()), key)
 
 
-def _make_leaf(
-    ca: _CA, hostname: str, san: list[str], expired: bool
+def make_leaf(
+    ca: CA,
+    hostname: str,
+    san: Sequence[str],
+    expired: bool = False,
+    extensions: Sequence[x509.ExtensionType] = (),
 ) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
+    """A server certificate for `hostname` (and the names in `san`) that `ca` signed, plus
+    `extensions` (not critical), and its key."""
     key = ec.generate_private_key(ec.SECP256R1())
     now = dt.datetime.now(dt.timezone.utc)
     # Expired leaves are otherwise perfect, so only the validity period can make them fail.
     start, end = (now - 30 * _ONE_DAY, now - _ONE_DAY) if expired else (now - _ONE_DAY, now + 365 * _ONE_DAY)
-    cert = (
+    builder = (
         x509.CertificateBuilder()
         .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, hostname)]))
         .issuer_name(ca.cert.subject)
@@ -173,9 +184,10 @@ def _make_leaf(
         .add_extension(x509.SubjectAlternativeName([_san_entry(s) for s in san]), critical=False)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.key.public_key()), critical=False)
-        .sign(ca.key, hashes.SHA256())
     )
-    return cert, key
+    for extension in extensions:
+        builder = builder.add_extension(extension, critical=False)
+    return builder.sign(ca.key, hashes.SHA256()), key
 
 
 class PKI:
@@ -184,25 +196,27 @@ class PKI:
     def __init__(self, directory: Path) -> None:
         self.dir = Path(directory)
         self.dir.mkdir(parents=True, exist_ok=True)
-        self._corp_root = _make_ca(CORP_ROOT_CN)
-        self._corp_int = _make_ca(CORP_INTERMEDIATE_CN, parent=self._corp_root, path_length=0)
-        self._rogue_root = _make_ca(ROGUE_ROOT_CN)
-        self._origin_root = _make_ca(ORIGIN_ROOT_CN)
-        self.corp_root_pem = self._write("corp-root.pem", _pem(self._corp_root.cert))
-        self.corp_intermediate_pem = self._write("corp-intermediate.pem", _pem(self._corp_int.cert))
-        self.rogue_root_pem = self._write("rogue-root.pem", _pem(self._rogue_root.cert))
-        self.origin_root_pem = self._write("origin-root.pem", _pem(self._origin_root.cert))
-        self._zscaler_root = _make_ca(ZSCALER_ROOT_CN)
-        self._zscaler_int = _make_ca(ZSCALER_INTERMEDIATE_CN, parent=self._zscaler_root, path_length=0)
-        self._lax_root = _make_ca(LAX_ROOT_CN, critical_constraints=False)
-        self.zscaler_root_pem = self._write("zscaler-root.pem", _pem(self._zscaler_root.cert))
-        self.zscaler_intermediate_pem = self._write("zscaler-intermediate.pem", _pem(self._zscaler_int.cert))
-        self.lax_root_pem = self._write("lax-root.pem", _pem(self._lax_root.cert))
-        self._legacy_root = _make_ca(LEGACY_ROOT_CN, legacy=True)
-        self._legacy_int = _make_ca(LEGACY_INTERMEDIATE_CN, parent=self._legacy_root, path_length=0)
-        self._lax_int = _make_ca(LAX_INTERMEDIATE_CN, parent=self._corp_root, path_length=0, critical_constraints=False)
-        self.legacy_root_pem = self._write("legacy-root.pem", _pem(self._legacy_root.cert))
-        self._leaves: dict[tuple[str, str, bool, tuple[str, ...]], tuple[bytes, bytes]] = {}
+        self._corp_root = make_ca(CORP_ROOT_CN)
+        self._corp_int = make_ca(CORP_INTERMEDIATE_CN, parent=self._corp_root, path_length=0)
+        self._rogue_root = make_ca(ROGUE_ROOT_CN)
+        self._origin_root = make_ca(ORIGIN_ROOT_CN)
+        self.corp_root_pem = self._write("corp-root.pem", pem(self._corp_root.cert))
+        self.corp_intermediate_pem = self._write("corp-intermediate.pem", pem(self._corp_int.cert))
+        self.rogue_root_pem = self._write("rogue-root.pem", pem(self._rogue_root.cert))
+        self.origin_root_pem = self._write("origin-root.pem", pem(self._origin_root.cert))
+        self._zscaler_root = make_ca(ZSCALER_ROOT_CN)
+        self._zscaler_int = make_ca(ZSCALER_INTERMEDIATE_CN, parent=self._zscaler_root, path_length=0)
+        self._lax_root = make_ca(LAX_ROOT_CN, critical_constraints=False)
+        self.zscaler_root_pem = self._write("zscaler-root.pem", pem(self._zscaler_root.cert))
+        self.zscaler_intermediate_pem = self._write("zscaler-intermediate.pem", pem(self._zscaler_int.cert))
+        self.lax_root_pem = self._write("lax-root.pem", pem(self._lax_root.cert))
+        self._legacy_root = make_ca(LEGACY_ROOT_CN, legacy=True)
+        self._legacy_int = make_ca(LEGACY_INTERMEDIATE_CN, parent=self._legacy_root, path_length=0)
+        self._lax_int = make_ca(LAX_INTERMEDIATE_CN, parent=self._corp_root, path_length=0, critical_constraints=False)
+        self.legacy_root_pem = self._write("legacy-root.pem", pem(self._legacy_root.cert))
+        self._leaves: dict[
+            tuple[str, str, bool, tuple[str, ...], tuple[x509.ExtensionType, ...]], tuple[bytes, bytes]
+        ] = {}
         self._lock = threading.Lock()  # the proxy mints leaves from many threads
 
     def _write(self, name: str, data: bytes) -> Path:
@@ -217,10 +231,12 @@ class PKI:
         issuer: Issuer = "corp",
         expired: bool = False,
         san: list[str] | None = None,
+        extensions: tuple[x509.ExtensionType, ...] = (),
     ) -> tuple[bytes, bytes]:
-        """Return (cert_chain_pem, key_pem) for `hostname`; chains through an intermediate include it."""
+        """Return (cert_chain_pem, key_pem) for `hostname`, with `extensions` (not critical) besides
+        the usual ones; chains through an intermediate include it."""
         names = tuple(san) if san is not None else (hostname,)
-        cache_key = (hostname, issuer, expired, names)
+        cache_key = (hostname, issuer, expired, names, extensions)
         with self._lock:
             if cache_key not in self._leaves:
                 intermediates = {
@@ -233,10 +249,10 @@ class PKI:
                     intermediates.get(issuer)
                     or {"rogue": self._rogue_root, "origin": self._origin_root, "lax": self._lax_root}[issuer]
                 )
-                cert, key = _make_leaf(ca, hostname, list(names), expired)
+                cert, key = make_leaf(ca, hostname, names, expired, extensions)
                 intermediate = intermediates.get(issuer)
-                chain = _pem(cert) + (_pem(intermediate.cert) if intermediate else b"")
-                self._leaves[cache_key] = (chain, _key_pem(key))
+                chain = pem(cert) + (pem(intermediate.cert) if intermediate else b"")
+                self._leaves[cache_key] = (chain, key_pem(key))
             return self._leaves[cache_key]
 
     def leaf_files(self, hostname: str, **kwargs: object) -> tuple[Path, Path]:

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from .store import StoreLayout, run_command
+from .store import SCENARIOS, StoreLayout, run_command
 
 
 def in_store(
@@ -34,28 +34,6 @@ def sections(proc: subprocess.CompletedProcess[str]) -> dict[str, str]:
     return found
 
 
-# argv: HOST PROXY_URL. CONNECT through the proxy, then TLS with Node's default roots (plus
-# NODE_EXTRA_CA_CERTS); prints "ok <status>" or "error <code>".
-NODE_CONNECT = r"""
-const http = require('http'), tls = require('tls');
-const host = process.argv[2], proxy = new URL(process.argv[3]);
-const fail = (e) => { console.log(`error ${e.code || e.message}`); process.exitCode = 1; };
-const req = http.request({host: proxy.hostname, port: proxy.port, method: 'CONNECT', path: `${host}:443`, agent: false});
-req.setTimeout(15000, () => req.destroy(new Error('timeout')));
-req.on('error', fail);
-req.on('connect', (res, socket) => {
-  const s = tls.connect({socket, servername: host}, () => s.write(`GET / HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`));
-  let data = '';
-  s.on('data', (d) => { data += d; });
-  s.on('end', () => console.log(`ok ${data.split(' ')[1]}`));
-  s.on('error', fail);
-});
-req.end();
-"""
-
-
-def node_connect(directory: Path) -> Path:
-    """NODE_CONNECT as a script file in ``directory``."""
-    script = directory / "connect.js"
-    script.write_text(NODE_CONNECT)
-    return script
+#: argv: HOST PROXY_URL. Node's CONNECT through the proxy, then TLS with its default roots (plus
+#: NODE_EXTRA_CA_CERTS); prints "ok <status>" or "error <code>".
+NODE_CONNECT = SCENARIOS / "node_connect.js"

@@ -8,6 +8,7 @@ client must fail, and only something that reads the OS store (corptls) can succe
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import subprocess
@@ -18,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 OS_STORE = Path("/etc/ssl/certs")
+#: The scripts scenarios run: each a fresh interpreter's program (see run_scenario).
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 CORP_ROOT_NAME = "corptls-test-corporate-root.pem"
 #: Exit code of the namespace wrapper when the bind mount could not be set up or verified.
 NAMESPACE_FAILURE = 97
@@ -29,6 +32,11 @@ _DEFAULT_VARS = {
     # litellm downloads its model price map at import time; offline that costs ~10 s of retries.
     "LITELLM_LOCAL_MODEL_COST_MAP": "True",
 }
+
+#: `setup` for run_command: XDG_CACHE_HOME read-only, even for root (a bind mount in the namespace only).
+READ_ONLY_CACHE = (
+    'mount --bind "$XDG_CACHE_HOME" "$XDG_CACHE_HOME" && mount -o remount,bind,ro "$XDG_CACHE_HOME" || exit 97'
+)
 
 _WRAPPER = f"""
 mount --bind "$CORPTLS_STORE_COPY" {OS_STORE} || {{ echo "corptls-store: bind mount failed" >&2; exit {NAMESPACE_FAILURE}; }}
@@ -76,17 +84,30 @@ def build_store(
     return StoreLayout(Path(dest), tuple(sorted(added)))
 
 
-def scrubbed_env(env: Mapping[str, str | None] | None, cache_dir: Path) -> dict[str, str]:
-    """Minimal environment for scenarios; a None value in `env` removes a default."""
-    result = {k: os.environ[k] for k in _KEPT_VARS if k in os.environ}
-    result.update(_DEFAULT_VARS)
-    result["XDG_CACHE_HOME"] = str(cache_dir)
+def scrubbed_env(
+    env: Mapping[str, str | None] | None,
+    cache_dir: Path | None,
+    kept: Sequence[str] = _KEPT_VARS,
+    defaults: Mapping[str, str] = _DEFAULT_VARS,
+) -> dict[str, str]:
+    """Minimal environment for scenarios: only `kept` of this process's variables, `defaults`,
+    XDG_CACHE_HOME=`cache_dir` (unless None), then `env`, where a None value removes a variable."""
+    result = {k: os.environ[k] for k in kept if k in os.environ}
+    result.update(defaults)
+    if cache_dir is not None:
+        result["XDG_CACHE_HOME"] = str(cache_dir)
     for key, value in (env or {}).items():
         if value is None:
             result.pop(key, None)
         else:
             result[key] = value
     return result
+
+
+@functools.lru_cache(maxsize=None)
+def empty_dir() -> str:
+    """A working directory with nothing importable in it (`python -c` puts the cwd first on sys.path)."""
+    return tempfile.mkdtemp(prefix="corptls-cwd-")
 
 
 def namespace_command(store: StoreLayout, argv: Sequence[str]) -> list[str]:
@@ -133,19 +154,35 @@ def run_command(
 
 
 def run_scenario(
-    code: str,
+    argv: Sequence[str | os.PathLike[str]],
     *,
     store: StoreLayout | None = None,
     env: Mapping[str, str | None] | None = None,
     timeout: float = 60,
     cache_dir: Path | None = None,
+    python: str | os.PathLike[str] | None = None,
+    setup: str = "",
 ) -> subprocess.CompletedProcess[str]:
-    """Run `python -c code` (the interpreter running pytest) with `run_command`."""
-    return run_command([sys.executable, "-c", code], store=store, env=env, timeout=timeout, cache_dir=cache_dir)
+    """`python ARGV...` with `run_command`: the interpreter running pytest unless `python`. ARGV
+    starts with a scenario's name (NAME: tests/scenarios/NAME.py) or python's own options
+    ("-c", CODE for a one-liner; "-m", MODULE)."""
+    first, *rest = argv
+    if isinstance(first, str) and first.isidentifier():
+        first = SCENARIOS / f"{first}.py"
+    return run_command(
+        [python or sys.executable, first, *rest],
+        store=store,
+        env=env,
+        setup=setup,
+        timeout=timeout,
+        cache_dir=cache_dir,
+    )
 
 
 def check_namespace_support(store: StoreLayout) -> None:
     """Fail loudly (StoreNamespaceError) unless the store namespace works and shows the copy."""
-    proc = run_scenario(f"import os; print(os.path.exists({str(store.corp_root_file)!r}))", store=store, timeout=20)
+    proc = run_scenario(
+        ["-c", f"import os; print(os.path.exists({str(store.corp_root_file)!r}))"], store=store, timeout=20
+    )
     if proc.returncode != 0 or proc.stdout.strip() != str(CORP_ROOT_NAME in store.added):
         raise StoreNamespaceError(f"store namespace probe failed: rc={proc.returncode} {proc.stderr.strip()!r}")

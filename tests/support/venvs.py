@@ -19,12 +19,11 @@ import os
 import subprocess
 import sys
 import sysconfig
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .store import StoreLayout, run_command
+from .store import StoreLayout, empty_dir, run_command
 
 ROOT = Path(__file__).resolve().parents[2]
 CLIENTS_PTH = "zz-clients.pth"
@@ -118,17 +117,6 @@ def copy_venv(src: Venv, dest: Path) -> Venv:
     return Venv(dest)
 
 
-def _empty_dir() -> str:
-    """A working directory with nothing importable in it (`python -c` puts the cwd first on sys.path)."""
-    global _EMPTY
-    if _EMPTY is None:
-        _EMPTY = tempfile.mkdtemp(prefix="corptls-cwd-")
-    return _EMPTY
-
-
-_EMPTY: str | None = None
-
-
 def run(
     argv: Sequence[str | os.PathLike[str]],
     *,
@@ -142,5 +130,5 @@ def run(
     """`store.run_command`, from an empty directory unless `cwd` (so a venv's interpreter never
     picks up the work tree's package)."""
     return run_command(
-        argv, cache_dir=cache_dir, store=store, env=env, setup=setup, timeout=timeout, cwd=cwd or Path(_empty_dir())
+        argv, cache_dir=cache_dir, store=store, env=env, setup=setup, timeout=timeout, cwd=cwd or Path(empty_dir())
     )

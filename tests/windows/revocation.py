@@ -10,16 +10,14 @@ Chains that must be rejected get one too, so only the fault under test can fail 
 from __future__ import annotations
 
 import datetime as dt
-import ipaddress
+import ssl
 import threading
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Literal
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from tests.support.pki import PKI
 
@@ -74,7 +72,7 @@ class CrlServer(ThreadingHTTPServer):
 
 
 def empty_crl(ca: Any) -> bytes:
-    """A CRL of `ca` (tests.support.pki._CA) revoking nothing, valid for a week; DER."""
+    """A CRL of `ca` (tests.support.pki.CA) revoking nothing, valid for a week; DER."""
     now = dt.datetime.now(dt.timezone.utc)
     crl = (
         x509.CertificateRevocationListBuilder()
@@ -88,11 +86,12 @@ def empty_crl(ca: Any) -> bytes:
     return crl.public_bytes(serialization.Encoding.DER)
 
 
-def _san(value: str) -> x509.GeneralName:
-    try:
-        return x509.IPAddress(ipaddress.ip_address(value))
-    except ValueError:
-        return x509.DNSName(value)
+def crl_distribution_point(crl_url: str) -> x509.CRLDistributionPoints:
+    """The extension that names `crl_url` as a certificate's CRL."""
+    point = x509.DistributionPoint(
+        full_name=[x509.UniformResourceIdentifier(crl_url)], relative_name=None, reasons=None, crl_issuer=None
+    )
+    return x509.CRLDistributionPoints([point])
 
 
 def revocable_chain(
@@ -101,70 +100,19 @@ def revocable_chain(
     *,
     hostname: str = "localhost",
     san: tuple[str, ...] = ("localhost", "127.0.0.1"),
-    issuer: str = "corp",
+    issuer: Literal["corp", "rogue"] = "corp",
     expired: bool = False,
-) -> tuple[list[bytes], bytes]:
-    """(chain DER leaf first, key PEM): a leaf naming `crl_url` as its CRL distribution point.
+) -> list[bytes]:
+    """The chain (DER, leaf first) of a leaf naming `crl_url` as its CRL distribution point.
 
     issuer "corp": leaf + corp intermediate (the root stays in the Windows store only);
     issuer "rogue": leaf + the rogue root itself (Wine accepts chains it cannot complete, so a
     reject test must present the untrusted root).
     """
-    ca = {"corp": pki._corp_int, "rogue": pki._rogue_root}[issuer]
-    key = ec.generate_private_key(ec.SECP256R1())
-    now = dt.datetime.now(dt.timezone.utc)
-    start, end = (now - 30 * _DAY, now - _DAY) if expired else (now - _DAY, now + 90 * _DAY)
-    leaf = (
-        x509.CertificateBuilder()
-        .subject_name(
-            x509.Name(
-                [
-                    x509.NameAttribute(NameOID.ORGANIZATION_NAME, "CorpTLS Tests"),
-                    x509.NameAttribute(NameOID.COMMON_NAME, hostname),
-                ]
-            )
-        )
-        .issuer_name(ca.cert.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(start)
-        .not_valid_after(end)
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=False,
-                crl_sign=False,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-        .add_extension(x509.SubjectAlternativeName([_san(s) for s in san]), critical=False)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.key.public_key()), critical=False)
-        .add_extension(
-            x509.CRLDistributionPoints(
-                [
-                    x509.DistributionPoint(
-                        full_name=[x509.UniformResourceIdentifier(crl_url)],
-                        relative_name=None,
-                        reasons=None,
-                        crl_issuer=None,
-                    )
-                ]
-            ),
-            critical=False,
-        )
-        .sign(ca.key, hashes.SHA256())
+    chain, _ = pki.leaf(
+        hostname, issuer=issuer, expired=expired, san=list(san), extensions=(crl_distribution_point(crl_url),)
     )
-    chain = [leaf.public_bytes(serialization.Encoding.DER), ca.cert.public_bytes(serialization.Encoding.DER)]
-    key_pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-    return chain, key_pem
+    blocks = [b + "-----END CERTIFICATE-----\n" for b in chain.decode().split("-----END CERTIFICATE-----\n")[:-1]]
+    if issuer == "rogue":
+        blocks.append(pki.rogue_root_pem.read_text())
+    return [ssl.PEM_cert_to_DER_cert(b) for b in blocks]

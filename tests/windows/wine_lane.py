@@ -26,7 +26,7 @@ import pytest
 from tests.support.origin import OriginServer
 from tests.support.pki import PKI
 from tests.support.proxy import InterceptingProxy
-from tests.windows.revocation import CRL_PATH, ROGUE_CRL_PATH, CrlServer, revocable_chain
+from tests.windows.revocation import CRL_PATH, ROGUE_CRL_PATH, CrlServer, crl_distribution_point, revocable_chain
 from tests.windows.winepy import DRIVE_C, WindowsStore, WinePython, linux_path, parse_json, windows_path, wine
 
 GOOD, ROGUE, EXPIRED, WRONGNAME = "api.corp.test", "rogue.corp.test", "expired.corp.test", "wrongname.corp.test"
@@ -263,10 +263,10 @@ def assert_rejected(result: dict[str, str], *kinds: str) -> None:
 def revocable(pki: PKI, crl_server: CrlServer) -> dict[str, list[bytes]]:
     corp_crl, rogue_crl = crl_server.url(CRL_PATH), crl_server.url(ROGUE_CRL_PATH)
     return {
-        "good": revocable_chain(pki, corp_crl)[0],
-        "expired": revocable_chain(pki, corp_crl, expired=True)[0],
-        "wrongname": revocable_chain(pki, corp_crl, hostname="wrong.corp.test", san=("wrong.corp.test",))[0],
-        "rogue": revocable_chain(pki, rogue_crl, issuer="rogue")[0]
+        "good": revocable_chain(pki, corp_crl),
+        "expired": revocable_chain(pki, corp_crl, expired=True),
+        "wrongname": revocable_chain(pki, corp_crl, hostname="wrong.corp.test", san=("wrong.corp.test",)),
+        "rogue": revocable_chain(pki, rogue_crl, issuer="rogue")
         + [ssl.PEM_cert_to_DER_cert(pki.rogue_root_pem.read_text())],
     }
 
@@ -306,14 +306,8 @@ def test_os_rejects_bad_chains(
 @pytest.fixture(scope="session")
 def revocable_server(pki: PKI, crl_server: CrlServer) -> Iterator[OriginServer]:
     """A direct server on 127.0.0.1 presenting the revocable corporate chain."""
-    chain, key = revocable_chain(pki, crl_server.url(CRL_PATH))
-    cert_file, key_file = pki.dir / "revocable-leaf.pem", pki.dir / "revocable-leaf.key"
-    cert_file.write_text("".join(pem_of(der) for der in chain))
-    key_file.write_bytes(key)
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.num_tickets = 0
-    context.load_cert_chain(cert_file, key_file)
-    server = OriginServer(context).start()
+    crl = crl_distribution_point(crl_server.url(CRL_PATH))
+    server = OriginServer(pki.server_context("localhost", san=["localhost", "127.0.0.1"], extensions=(crl,))).start()
     yield server
     server.stop()
 

@@ -13,10 +13,11 @@ import json
 import os
 import shutil
 import subprocess
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PureWindowsPath
+
+from tests.support.store import empty_dir, scrubbed_env
 
 ROOT = Path(__file__).resolve().parents[2]
 WINE_ROOT = Path(os.environ.get("CORPTLS_WINE_ROOT") or ROOT / "target" / "wine")
@@ -27,8 +28,8 @@ BASE_PYTHON = DRIVE_C / "corptls-base" / "Python311"
 #: Where each session installs corptls: a fresh copy of the base, in a path with spaces.
 LANE_PYTHON = DRIVE_C / "Program Files" / "CorpTLS Lane" / "Python 3.11"
 SCENARIOS = Path(__file__).resolve().parent / "scenarios"
-#: tests/support/probe.py: the Linux suite's client probe, run as is by the Windows CPython.
-PROBE = ROOT / "tests" / "support" / "probe.py"
+#: tests/scenarios/probe.py: the Linux suite's client harness, run as is by the Windows CPython.
+PROBE = ROOT / "tests" / "scenarios" / "probe.py"
 
 #: The Wine settings every Windows process gets; nothing else of the host's environment.
 WINE_VARS = {
@@ -66,14 +67,7 @@ def linux_path(path: str) -> Path:
 
 def wine_env(env: Mapping[str, str | None] | None = None) -> dict[str, str]:
     """The scrubbed environment of a Windows process; a None value in `env` removes a variable."""
-    result = {k: os.environ[k] for k in _KEPT_VARS if k in os.environ}
-    result.update(WINE_VARS)
-    for key, value in (env or {}).items():
-        if value is None:
-            result.pop(key, None)
-        else:
-            result[key] = value
-    return result
+    return scrubbed_env(env, None, kept=_KEPT_VARS, defaults=WINE_VARS)
 
 
 def wine(
@@ -93,18 +87,8 @@ def wine(
         encoding="utf-8",
         errors="replace",
         timeout=timeout,
-        cwd=cwd or _empty_dir(),
+        cwd=cwd or empty_dir(),
     )
-
-
-def _empty_dir() -> str:
-    global _EMPTY
-    if _EMPTY is None:
-        _EMPTY = tempfile.mkdtemp(prefix="corptls-wine-cwd-")
-    return _EMPTY
-
-
-_EMPTY: str | None = None
 
 
 def check(proc: subprocess.CompletedProcess[str], what: str) -> subprocess.CompletedProcess[str]:
@@ -150,9 +134,9 @@ class WinePython:
     def probe(
         self, client: str, mode: str, *hosts: str, env: Mapping[str, str | None] | None = None, timeout: float = 120
     ) -> dict[str, str]:
-        """tests/support/probe.py CLIENT MODE HOST...: {host: "ok" | error chain}."""
+        """tests/scenarios/probe.py CLIENT MODE HOST...: {host: "ok" | error chain}."""
         proc = self.run(PROBE, client, mode, *hosts, env=env, timeout=timeout)
-        return parse_json(proc, f"probe {client} {mode}")
+        return parse_json(proc, f"probe {client} {mode}")["results"][client]
 
 
 def parse_json(proc: subprocess.CompletedProcess[str], what: str) -> dict:  # type: ignore[type-arg]
