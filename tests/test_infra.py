@@ -119,6 +119,7 @@ def test_scenario_env_is_scrubbed(scenario: Scenario, tmp_path: Path, monkeypatc
         "EXTRA",
         "LITELLM_LOCAL_MODEL_COST_MAP",
         "LC_CTYPE",
+        "CORPTLS_TEST_CORP_LEAF",  # the corporate leaf's files, for kit.has_corp
     }
 
 
