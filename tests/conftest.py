@@ -145,9 +145,14 @@ def pytest_configure(config: pytest.Config) -> None:
         home_cache = Path.home() / ".cache"
         home_cache.mkdir(mode=0o700, exist_ok=True)
         base = Path(tempfile.mkdtemp(prefix="corptls-tests-", dir=home_cache))
-        config.option.basetemp = base
         config.add_cleanup(lambda: shutil.rmtree(base, ignore_errors=True))
-    os.environ["TMPDIR"] = str(config.option.basetemp)  # scenarios' own temporary files too
+        # pytest empties basetemp when a test first asks for tmp_path: TMPDIR lives beside it.
+        config.option.basetemp = base / "pytest"
+        scratch = base / "tmp"
+    else:
+        scratch = Path(config.option.basetemp).parent / f"{Path(config.option.basetemp).name}-tmp"
+    scratch.mkdir(mode=0o700, exist_ok=True)
+    os.environ["TMPDIR"] = str(scratch)  # scenarios' own temporary files too
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

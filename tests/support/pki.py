@@ -26,11 +26,12 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, overload
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 Issuer = Literal["corp", "rogue", "origin", "zscaler", "lax", "legacy", "laxint"]
@@ -71,6 +72,26 @@ def key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
+
+
+@overload
+def sign(builder: x509.CertificateBuilder, key: ec.EllipticCurvePrivateKey) -> x509.Certificate: ...
+@overload
+def sign(
+    builder: x509.CertificateRevocationListBuilder, key: ec.EllipticCurvePrivateKey
+) -> x509.CertificateRevocationList: ...
+def sign(
+    builder: x509.CertificateBuilder | x509.CertificateRevocationListBuilder, key: ec.EllipticCurvePrivateKey
+) -> x509.Certificate | x509.CertificateRevocationList:
+    """`builder` signed with `key` (ECDSA, SHA-256), its r and s each a full 32 bytes: Wine's
+    crypt32 rejects a signature whose r or s is shorter (TRUST_E_CERT_SIGNATURE, about one
+    signature in 128), where Windows and OpenSSL accept it. ECDSA signing is randomized, so
+    signing again gives other r and s."""
+    while True:
+        signed = builder.sign(key, hashes.SHA256())
+        r, s = decode_dss_signature(signed.signature)
+        if min(r.bit_length(), s.bit_length()) > 248:
+            return signed
 
 
 def _name(cn: str) -> x509.Name:
@@ -141,7 +162,7 @@ def make_ca(
         builder = builder.add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(parent.key.public_key()), critical=False
         )
-    return CA(builder.sign(signing_key, hashes.SHA256()), key)
+    return CA(sign(builder, signing_key), key)
 
 
 def make_leaf(
@@ -187,7 +208,7 @@ def make_leaf(
     )
     for extension in extensions:
         builder = builder.add_extension(extension, critical=False)
-    return builder.sign(ca.key, hashes.SHA256()), key
+    return sign(builder, ca.key), key
 
 
 class PKI:

@@ -17,9 +17,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 
-from tests.support.pki import PKI
+from tests.support.pki import PKI, sign
 
 _DAY = dt.timedelta(days=1)
 CRL_PATH = "/corp-intermediate.crl"
@@ -74,16 +74,15 @@ class CrlServer(ThreadingHTTPServer):
 def empty_crl(ca: Any) -> bytes:
     """A CRL of `ca` (tests.support.pki.CA) revoking nothing, valid for a week; DER."""
     now = dt.datetime.now(dt.timezone.utc)
-    crl = (
+    builder = (
         x509.CertificateRevocationListBuilder()
         .issuer_name(ca.cert.subject)
         .last_update(now - _DAY)
         .next_update(now + 7 * _DAY)
         .add_extension(x509.CRLNumber(1), critical=False)
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.key.public_key()), critical=False)
-        .sign(ca.key, hashes.SHA256())
     )
-    return crl.public_bytes(serialization.Encoding.DER)
+    return sign(builder, ca.key).public_bytes(serialization.Encoding.DER)
 
 
 def crl_distribution_point(crl_url: str) -> x509.CRLDistributionPoints:
