@@ -139,8 +139,6 @@ fn fold(bytes: &[u8]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rustls_pki_types::pem::PemObject;
-    use x509_parser::prelude::{FromDer, X509Certificate};
 
     /// Every hash link of the system's hashed directory names its certificate by our hash
     /// (as `c_rehash` computed it): Debian's /etc/ssl/certs, so Linux only.
@@ -148,6 +146,9 @@ mod tests {
     #[test]
     #[ignore = "needs a c_rehash'ed /etc/ssl/certs (Debian's): scripts/test runs it (--include-ignored)"]
     fn matches_openssl_on_the_system_store() {
+        use rustls_pki_types::pem::PemObject;
+        use x509_parser::prelude::{FromDer, X509Certificate};
+
         let mut checked = 0;
         for entry in std::fs::read_dir("/etc/ssl/certs").expect("the system store") {
             let path = entry.unwrap().path();

@@ -123,10 +123,13 @@ def as_user(
 
 # The attacker: the victim's cache directory renamed away, and a directory of its own linked in
 # its place, holding the victim's bundle file name with the rogue root in it (the name is the
-# hash of the roots, which the attacker's own corptls computes alike). Each step says if it worked.
+# hash of the roots, which the attacker's own corptls computes alike), and the hashed directory
+# of the same name with the rogue root under its subject hash: what OpenSSL would read at the
+# victim's next handshake. Each step says if it worked.
 ATTACK = r"""
 cache=$1; evil=$2; rogue=$3; name=${4:-bundle-planted.pem}
-mkdir -p "$evil" && cp "$rogue" "$evil/$name"
+certs="$evil/certs-${name#bundle-}"; certs=${certs%.pem}
+mkdir -p "$certs" && cp "$rogue" "$evil/$name" && cp "$rogue" "$certs/$(openssl x509 -hash -noout -in "$rogue").0"
 if mv "$cache" "$cache.moved" 2>/dev/null; then echo moved; else echo "not moved"; fi
 if ln -s "$evil" "$cache" 2>/dev/null; then echo linked; else echo "not linked"; fi
 """
@@ -173,14 +176,17 @@ def attack_during_victim(
 
 
 def control_planted_file_is_effective(victim: User, shared: Path, direct: DirectServers, evil: Path) -> None:
-    """The attack is real: a program that reads the attacker's file trusts the rogue server."""
-    planted = sorted(evil.glob("bundle-*.pem"))
-    assert planted
+    """The attack is real: a program that reads the attacker's bundle file, or its hashed
+    directory, trusts the rogue server."""
+    (planted,) = evil.glob("bundle-*.pem")
+    (hashed,) = evil.glob("certs-*")
+    assert hashed.name == f"certs-{planted.stem[len('bundle-') :]}" and any(hashed.glob("*.0")), hashed
     rogue = direct.rogue.address("127.0.0.1")
     probe = [SYSTEM_PYTHON, "-S", str(shared / "probe.py"), "urllib", "stock", rogue]
-    done = as_user(victim, probe, env={"SSL_CERT_FILE": str(planted[0])})
-    assert isinstance(done, subprocess.CompletedProcess)
-    assert reported(done)["results"]["urllib"][rogue] == "ok", done.stderr
+    for variable, path in (("SSL_CERT_FILE", planted), ("SSL_CERT_DIR", hashed)):
+        done = as_user(victim, probe, env={variable: str(path)})
+        assert isinstance(done, subprocess.CompletedProcess)
+        assert reported(done)["results"]["urllib"][rogue] == "ok", (variable, done.stderr)
 
 
 @pytest.mark.parametrize("mode", [0o777, 0o1777, 0o775], ids=["world-writable", "sticky like /tmp", "group-writable"])

@@ -119,35 +119,36 @@ class Bundle:
         """True when the hashed directory can be read (its files counted at most once a second), or
         is not in use; else written again if it can be. False: a context must take every root up
         front (the cache was cleaned, the process dropped the privileges to read it, ...)."""
-        if not self.capath:
+        capath = self.capath
+        if not capath:
             return True
         now = time.monotonic()
-        if os.access(self.capath, os.R_OK | os.X_OK) and now - self._checked_at < 1:
+        if os.access(capath, os.R_OK | os.X_OK) and now - self._checked_at < 1:
             return True
-        if not self._whole():
+        if not self._whole(capath):
             from . import _native
 
             try:
-                _native.store_bundle(os.path.dirname(self.capath), self.collection)
-                debug("hashed directory %s was not whole: written again", self.capath)
+                _native.store_bundle(os.path.dirname(capath), self.collection)
+                debug("hashed directory %s was not whole: written again", capath)
             except BaseException as exc:  # a Rust panic is a BaseException too; never raise into a handshake
                 if isinstance(exc, (KeyboardInterrupt, SystemExit)):
                     raise
-                debug("hashed directory %s is not whole and cannot be written again: %r", self.capath, exc)
-            if not self._whole():
+                debug("hashed directory %s is not whole and cannot be written again: %r", capath, exc)
+            if not self._whole(capath):
                 return False
         if now - self._touched_at > 24 * 3600:  # in use: a prune spares it
             try:
-                os.utime(self.capath)
+                os.utime(capath)
             except OSError:
                 pass
             self._touched_at = now
         self._checked_at = now
         return True
 
-    def _whole(self) -> bool:
+    def _whole(self, capath: str) -> bool:
         try:
-            return os.access(self.capath, os.R_OK | os.X_OK) and len(os.listdir(self.capath)) == self._files  # type: ignore[arg-type]
+            return os.access(capath, os.R_OK | os.X_OK) and len(os.listdir(capath)) == self._files
         except OSError:
             return False
 
