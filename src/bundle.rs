@@ -4,6 +4,7 @@ use std::collections::{HashMap, HashSet};
 use std::env;
 use std::ffi::{OsStr, OsString};
 use std::fs;
+use std::io;
 use std::path::PathBuf;
 
 use crate::certs::{read_path, Found, Problem, BUNDLE_MARK};
@@ -157,6 +158,12 @@ pub fn collect(request: &Request) -> Collection {
     let mut dirs_read: HashSet<PathBuf> = os_store::dirs().iter().filter_map(|d| fs::canonicalize(d).ok()).collect();
     for (label, paths) in labelled {
         for path in paths {
+            // OpenSSL's compiled-in defaults are often absent (on Windows always, in a slim
+            // container a dangling link): OpenSSL skips them silently, and so does corptls.
+            let optional = label.starts_with("openssl-");
+            if optional && fs::metadata(&path).is_err_and(|e| e.kind() == io::ErrorKind::NotFound) {
+                continue;
+            }
             if path.is_dir() && fs::canonicalize(&path).is_ok_and(|real| !dirs_read.insert(real)) {
                 continue;
             }
@@ -324,6 +331,25 @@ mod tests {
                 c.problems
             );
         }
+    }
+
+    /// OpenSSL's compiled-in default paths, absent (Windows) or a dangling link (a slim
+    /// container), are no problem, as they are none to OpenSSL; certifi's file absent is one.
+    #[test]
+    fn absent_openssl_defaults_are_no_problem() {
+        let tmp = Scratch::new("defaults");
+        let os_problems = collect(&Request::default()).problems.len();
+        let dangling = tmp.0.join("cert.pem");
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(tmp.0.join("ca-certificates.crt"), &dangling).unwrap();
+        let c = collect(&Request {
+            certifi: Some(tmp.0.join("cacert.pem")),
+            openssl_file: Some(dangling),
+            openssl_dir: Some(tmp.0.join("certs")),
+            ..Request::default()
+        });
+        assert_eq!(c.problems.len(), os_problems + 1, "{:?}", c.problems);
+        assert_eq!(c.problems.last().unwrap().source.label, "certifi", "{:?}", c.problems);
     }
 
     /// The hashed directory: one file per root under its subject hash, the twin in place of its

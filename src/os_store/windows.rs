@@ -76,7 +76,8 @@ fn each_cert(found: &mut Found, name: &str, mut visit: impl FnMut(&[u8], *const 
         if store.is_null() {
             // SAFETY: no preconditions.
             let error = unsafe { GetLastError() };
-            if error != ERROR_FILE_NOT_FOUND {
+            // Absent: ERROR_FILE_NOT_FOUND; Wine says CRYPT_E_NOT_FOUND of a location it lacks.
+            if error != ERROR_FILE_NOT_FOUND && error != CRYPT_E_NOT_FOUND as u32 {
                 found.problem("os", format!("Windows {location}\\{name} store: cannot open (error {error:#010x})"));
             }
             continue;
