@@ -305,7 +305,8 @@ mod unix {
 
         /// Removes `name`, a file, a link or a directory with what it holds; quietly, as `remove`.
         pub fn remove_tree(&self, name: &str) {
-            if unlinkat(&self.fd, name, AtFlags::empty()) != Err(Errno::ISDIR) {
+            // A directory is refused: EISDIR on Linux, EPERM on macOS (as POSIX has it).
+            if !matches!(unlinkat(&self.fd, name, AtFlags::empty()), Err(Errno::ISDIR | Errno::PERM)) {
                 return;
             }
             if let Ok(sub) = open_dir(&self.fd, OsStr::new(name)).map(|fd| Private { fd, path: self.path.join(name) }) {
