@@ -100,20 +100,25 @@ impl Collection {
 
     /// The bundle as PEM with LF line endings, behind the line that marks it as corptls's.
     pub fn pem(&self) -> String {
-        let blocks: Vec<pem::Pem> =
-            self.roots.iter().map(|r| pem::Pem::new("CERTIFICATE", r.trusted().to_vec())).collect();
-        let pem = pem::encode_many_config(&blocks, pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF));
-        if pem.is_empty() {
-            pem
-        } else {
-            format!("{BUNDLE_MARK}\n{pem}")
-        }
+        marked_pem(self.roots.iter().map(Root::trusted))
     }
 
     /// The bundle as OpenSSL's hashed directory (`<subject hash>.<n>` files, each marked as
     /// corptls's): what a context loads, lazily, instead of every root up front.
     pub fn hashed_files(&self) -> Vec<(String, Vec<u8>)> {
-        hashed_dir::layout(self.roots.iter().map(|r| (r.subject_hash.as_str(), r.trusted())), BUNDLE_MARK)
+        let names = hashed_dir::names(self.roots.iter().map(|r| r.subject_hash.as_str()));
+        names.into_iter().zip(&self.roots).map(|(name, r)| (name, marked_pem([r.trusted()]).into_bytes())).collect()
+    }
+}
+
+/// `ders` as PEM with LF line endings, behind the line that marks it as corptls's; empty for none.
+fn marked_pem<'a>(ders: impl IntoIterator<Item = &'a [u8]>) -> String {
+    let blocks: Vec<pem::Pem> = ders.into_iter().map(|der| pem::Pem::new("CERTIFICATE", der.to_vec())).collect();
+    let pem = pem::encode_many_config(&blocks, pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF));
+    if pem.is_empty() {
+        pem
+    } else {
+        format!("{BUNDLE_MARK}\n{pem}")
     }
 }
 
@@ -160,11 +165,11 @@ pub fn collect(request: &Request) -> Collection {
         for path in paths {
             // OpenSSL's compiled-in defaults are often absent (on Windows always, in a slim
             // container a dangling link): OpenSSL skips them silently, and so does corptls.
-            let optional = label.starts_with("openssl-");
-            if optional && fs::metadata(&path).is_err_and(|e| e.kind() == io::ErrorKind::NotFound) {
+            let meta = fs::metadata(&path);
+            if label.starts_with("openssl-") && meta.as_ref().is_err_and(|e| e.kind() == io::ErrorKind::NotFound) {
                 continue;
             }
-            if path.is_dir() && fs::canonicalize(&path).is_ok_and(|real| !dirs_read.insert(real)) {
+            if meta.is_ok_and(|m| m.is_dir()) && fs::canonicalize(&path).is_ok_and(|real| !dirs_read.insert(real)) {
                 continue;
             }
             let found = read_path(label, &path);

@@ -24,22 +24,18 @@ pub fn is_hash_link(path: &Path) -> bool {
     })
 }
 
-/// The files of a hashed directory holding `roots` (subject hash, DER): `<hash>.<n>`, one
-/// certificate each as PEM behind `mark`, `n` counting up per hash in the order given. OpenSSL
-/// reads every `<hash>.<n>` of a subject it looks up, so same-subject roots are found together.
-pub fn layout<'a>(roots: impl IntoIterator<Item = (&'a str, &'a [u8])>, mark: &str) -> Vec<(String, Vec<u8>)> {
+/// The file names of a hashed directory holding roots of these subject hashes, in order:
+/// `<hash>.<n>`, `n` counting up per hash. OpenSSL reads every `<hash>.<n>` of a subject it
+/// looks up, so same-subject roots are found together.
+pub fn names<'a>(hashes: impl IntoIterator<Item = &'a str>) -> Vec<String> {
     let mut taken: HashMap<&str, usize> = HashMap::new();
-    roots
+    hashes
         .into_iter()
-        .map(|(hash, der)| {
+        .map(|hash| {
             let n = taken.entry(hash).or_default();
             let name = format!("{hash}.{n}");
             *n += 1;
-            let pem = pem::encode_config(
-                &pem::Pem::new("CERTIFICATE", der.to_vec()),
-                pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF),
-            );
-            (name, format!("{mark}\n{pem}").into_bytes())
+            name
         })
         .collect()
 }
