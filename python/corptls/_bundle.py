@@ -73,7 +73,6 @@ class Bundle:
         # root file at a handshake that needs it; nothing is parsed up front. Without that
         # directory (the roots in memory only), every root up front: a parse per root per context.
         self.capath = capath
-        self.eager_pem = "" if capath else collection.pem
         self.pem = collection.pem
         self.path = path
         self.default_files = default_files
@@ -86,6 +85,7 @@ class Bundle:
         self.certifi_set = frozenset(r.der for r in roots if "certifi" in r.sources)
         self._trusted = frozenset(r.twin or r.der for r in roots)  # what OpenSSL gets of each root
         self._pem_by_hash: Optional[Dict[str, str]] = None
+        self._hash_of: Dict[bytes, Optional[str]] = {}  # subject hash by DER (None: unreadable)
         self._files = len(roots)  # the hashed directory's, when whole
         self._checked_at = self._touched_at = time.monotonic()  # _store found or wrote it whole
 
@@ -107,13 +107,17 @@ class Bundle:
                 pem = ssl.DER_cert_to_PEM_cert(root.twin or root.der)
                 by_hash[root.subject_hash] = by_hash.get(root.subject_hash, "") + pem
             self._pem_by_hash = by_hash
-        hashes = set()
+        # Kept: on Windows every context loads the intermediate store's certificates again.
+        if len(self._hash_of) > 4096:  # bounded, whatever a long-lived process loads
+            self._hash_of.clear()
         for der in others:
-            try:
-                hashes.add(_native.inspect(der).subject_hash)
-            except ValueError:  # OpenSSL loaded it; we cannot read it: it names nothing of ours
-                pass
-        return "".join(self._pem_by_hash.get(h, "") for h in sorted(hashes))
+            if der not in self._hash_of:
+                try:
+                    self._hash_of[der] = _native.inspect(der).subject_hash
+                except ValueError:  # OpenSSL loaded it; we cannot read it: it names nothing of ours
+                    self._hash_of[der] = None
+        hashes = {self._hash_of.get(der) for der in others}
+        return "".join(self._pem_by_hash.get(h, "") for h in sorted(h for h in hashes if h))
 
     def hashed_dir_usable(self) -> bool:
         """True when the hashed directory can be read (its files counted at most once a second), or

@@ -81,11 +81,11 @@ def apply(module: ModuleType, undo: Undo) -> None:
     def load_bundle(context: ssl.SSLContext, bundle: _bundle.Bundle) -> bool:
         """False (after one warning) when OpenSSL refuses the roots: the caller then acts stock."""
         try:
-            if bundle.eager_pem:
-                stock_load_locations(context, cadata=bundle.eager_pem)
             if bundle.capath:
                 stock_load_locations(context, capath=bundle.capath)
                 unhide(context, bundle)
+            elif bundle.pem:  # the roots in memory only: every one up front (stock refuses an empty cadata)
+                stock_load_locations(context, cadata=bundle.pem)
         except (ssl.SSLError, OSError, ValueError) as exc:
             _bundle.fail(f"OpenSSL refused the bundle ({exc!r})")
             return False
