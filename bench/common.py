@@ -4,7 +4,6 @@ contenders' throwaway venvs, and the statistics and tables."""
 
 from __future__ import annotations
 
-import json
 import statistics
 import subprocess
 import sys
@@ -20,6 +19,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.support import venvs  # noqa: E402
 from tests.support.origin import OriginServer  # noqa: E402
+from tests.support.outcomes import last_json  # noqa: E402
 from tests.support.pki import PKI  # noqa: E402
 
 T = TypeVar("T")
@@ -59,7 +59,7 @@ class Child:
 
     def json(self) -> Any:
         """The JSON object the child printed last (bench/child.py prints one)."""
-        return json.loads(self.run().stdout.strip().splitlines()[-1])
+        return last_json(self.run().stdout)
 
 
 def measure(jobs: Mapping[str, Callable[[], T]], runs: int) -> dict[str, list[T]]:

@@ -4,40 +4,38 @@ OpenSSL reads one root file at a time, when a handshake needs it (README, "How i
 from __future__ import annotations
 
 import datetime as dt
-import json
-import sys
 from pathlib import Path
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 
-from tests.support.harness import DirectServers, Stores
+from tests.support.harness import DirectServers, Scenario, Stores
+from tests.support.outcomes import UNTRUSTED, assert_verify_failed, reported
 from tests.support.pki import CORP_ROOT_CN, PKI
-from tests.support.store import run_command
 
-SCENARIO = Path(__file__).parent / "scenarios" / "hashed_dir.py"
-UNTRUSTED = "unable to get local issuer certificate"
 EXPIRED, WRONG_NAME = "certificate has expired", "Hostname mismatch"
 
 
-def run(mode: str, stores: Stores, direct: DirectServers, cache: Path, *args: Path, **env: str) -> dict:
+def run(scenario: Scenario, mode: str, stores: Stores, direct: DirectServers, *args: Path, **env: str) -> Any:
+    """tests/scenarios/hashed_dir.py MODE (the per-test cache directory is tmp_path's)."""
     urls = [server.url("localhost") for server in direct.all()]
-    proc = run_command([sys.executable, SCENARIO, mode, *urls, *args], store=stores.corp, env=env, cache_dir=cache)
-    assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout)
+    return reported(scenario("hashed_dir", mode, *urls, *args, store=stores.corp, env=env))
 
 
 def assert_chains(outcomes: list[str]) -> None:
     good, rogue, expired, wrong_name = outcomes
     assert good == "ok", outcomes
     for failed, reason in ((rogue, UNTRUSTED), (expired, EXPIRED), (wrong_name, WRONG_NAME)):
-        assert "CERTIFICATE_VERIFY_FAILED" in failed and reason in failed, outcomes
+        assert_verify_failed(failed, reason)
 
 
-def test_a_widened_context_parses_no_root_up_front(stores: Stores, direct: DirectServers, tmp_path: Path) -> None:
-    stock = run("stock", stores, direct, tmp_path)
+def test_a_widened_context_parses_no_root_up_front(
+    scenario: Scenario, stores: Stores, direct: DirectServers, tmp_path: Path
+) -> None:
+    stock = run(scenario, "stock", stores, direct)
     assert UNTRUSTED in stock["outcomes"][0] and stock["up_front"] > 100, stock  # the control
-    out = run("kept", stores, direct, tmp_path)
+    out = run(scenario, "kept", stores, direct)
     assert out["up_front"] == 0, out
     assert_chains(out["outcomes"])
     # One root read, the one the corporate chain needed: the rogue root is in no store.
@@ -46,27 +44,27 @@ def test_a_widened_context_parses_no_root_up_front(stores: Stores, direct: Direc
 
 
 def test_a_hashed_directory_deleted_under_a_process_is_written_again(
-    stores: Stores, direct: DirectServers, tmp_path: Path
+    scenario: Scenario, stores: Stores, direct: DirectServers
 ) -> None:
-    out = run("removed", stores, direct, tmp_path)
+    out = run(scenario, "removed", stores, direct)
     assert out["up_front"] == 0 and out["dir_back"], out
     assert_chains(out["outcomes"])
 
 
 def test_a_cache_path_openssl_would_split_loads_every_root_up_front(
-    stores: Stores, direct: DirectServers, tmp_path: Path
+    scenario: Scenario, stores: Stores, direct: DirectServers, tmp_path: Path
 ) -> None:
     # OpenSSL splits a capath at ':': the pieces would be other directories, one of them relative.
-    out = run("kept", stores, direct, tmp_path, CORPTLS_CACHE_DIR=str(tmp_path / "a:b"))
+    out = run(scenario, "kept", stores, direct, CORPTLS_CACHE_DIR=str(tmp_path / "a:b"))
     assert out["capath"] is None and out["up_front"] > 100, out
     assert_chains(out["outcomes"])
 
 
 def test_a_hashed_directory_the_process_can_no_longer_read_gives_way_to_the_roots_in_memory(
-    stores: Stores, direct: DirectServers, tmp_path: Path
+    scenario: Scenario, stores: Stores, direct: DirectServers
 ) -> None:
     """A daemon that injects as root, then drops to nobody: the cache directory is out of reach."""
-    out = run("dropped", stores, direct, tmp_path)
+    out = run(scenario, "dropped", stores, direct)
     assert out["up_front"] == 0, out
     assert_chains(out["outcomes"])
 
@@ -91,12 +89,12 @@ def expired_cross_sign(pki: PKI, path: Path) -> Path:
 
 
 def test_a_certificate_held_up_front_does_not_hide_a_root_of_the_directory(
-    stores: Stores, direct: DirectServers, pki: PKI, tmp_path: Path
+    scenario: Scenario, stores: Stores, direct: DirectServers, pki: PKI, tmp_path: Path
 ) -> None:
     """OpenSSL searches a hashed directory only for a subject it holds nothing for: the root named
     like a certificate the context holds up front is loaded up front too (then OpenSSL prefers the
     valid one of the two)."""
     cross_sign = expired_cross_sign(pki, tmp_path / "cross-sign.pem")
-    out = run("cafile", stores, direct, tmp_path, cross_sign)
+    out = run(scenario, "cafile", stores, direct, cross_sign)
     assert_chains(out["outcomes"])
     assert out["up_front"] == 2, out  # the cross-sign and the root it would hide

@@ -4,6 +4,7 @@ core), and texts fit who reads them. In-process and fast."""
 from __future__ import annotations
 
 import ast
+import functools
 import importlib.metadata
 import re
 import warnings
@@ -23,6 +24,7 @@ COMMANDS = set("_switch _commands _doctor _run".split())
 OUTER = COMMANDS | set("__main__ _cli _autoload _hookfiles _containers _policy _render _report".split())
 
 
+@functools.cache  # one parse of the package for every test here
 def _imports() -> dict[str, set[str]]:
     """Each module of the package (``clients`` for its sub-package), with the modules of the package
     it imports anywhere in its code (``__init__`` for ``import corptls``)."""

@@ -15,19 +15,17 @@ are pure functions: ``test_units.py``.
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
 
 from corptls import _autoload
-from tests.support import venvs
 from tests.support.harness import DirectServers, Scenario, Stores
+from tests.support.outcomes import UNTRUSTED
 from tests.support.pki import PKI
-from tests.support.store import SCENARIOS, StoreNamespaceError
+from tests.support.store import SCENARIOS
 
 PACKAGE = Path(_autoload.__file__).resolve().parent
-UNTRUSTED = "unable to get local issuer certificate"
 
 # --------------------------------------------------------------------------- load_default_certs on "Windows"
 
@@ -79,21 +77,24 @@ def test_load_default_certs_on_windows_parses_no_root_twice_and_honours_disallow
 @pytest.mark.parametrize("warnings_flag", [[], ["-W", "error"]], ids=["default", "-W error"])
 @pytest.mark.parametrize("how", ["fd 2 closed", "sys.stderr = None", "garbage CORPTLS_EXTRA_CA_CERTS, fd 2 closed"])
 def test_no_stderr_never_breaks_a_report(
-    how: str, warnings_flag: list[str], stores: Stores, direct: DirectServers, pki: PKI, tmp_path: Path
+    how: str, warnings_flag: list[str], scenario: Scenario, stores: Stores, direct: DirectServers, pki: PKI
 ) -> None:
     closed = "fd 2 closed" in how
-    program = [SCENARIOS / "no_stderr.py", direct.good.url("localhost"), "as-is" if closed else "none"]
+    program: list[str | Path] = [
+        SCENARIOS / "no_stderr.py",
+        direct.good.url("localhost"),
+        "as-is" if closed else "none",
+    ]
     env = {"CORPTLS_EXTRA_CA_CERTS": str(pki.garbage_pem())} if "garbage" in how else None
-    try:
-        done = venvs.run(
-            [sys.executable, *warnings_flag, *program, "/nonexistent/corp-ca.pem"],
-            cache_dir=tmp_path,
-            store=stores.corp,
-            env=env,
-            setup="exec 2>&-" if closed else "",
-        )
-    except StoreNamespaceError as exc:
-        pytest.fail(str(exc), pytrace=False)
+    done = scenario(
+        *warnings_flag,
+        *program,
+        "/nonexistent/corp-ca.pem",
+        store=stores.corp,
+        env=env,
+        setup="exec 2>&-" if closed else "",
+        timeout=120,
+    )
     assert done.returncode == 0 and done.stderr == "", done.stdout + done.stderr
     assert json.loads(done.stdout) == {"closed": closed, "stderr": "None", "request": "ok", "injected": True}
 

@@ -16,15 +16,13 @@ import ssl
 import sys
 import urllib.request
 
+from probe import outcome
+
 mode, *urls = sys.argv[1:6]
 
 
-def outcome(url: str, context: ssl.SSLContext) -> str:
-    try:
-        urllib.request.urlopen(url, context=context, timeout=10).read()
-        return "ok"
-    except Exception as exc:
-        return f"{type(exc).__name__}: {exc}"
+def get(url: str, context: ssl.SSLContext) -> None:
+    urllib.request.urlopen(url, context=context, timeout=10).read()
 
 
 out: dict = {}
@@ -44,10 +42,10 @@ out["up_front"] = len(context.get_ca_certs())
 if mode == "removed":
     shutil.rmtree(os.path.dirname(out["capath"]))
 if mode == "dropped":
-    outcome(urls[1], ssl.create_default_context())  # what a request imports, imported while it can be
+    outcome(get, urls[1], ssl.create_default_context())  # what a request imports, imported while it can be
     os.setgid(65534)
     os.setuid(65534)
-out["outcomes"] = [outcome(url, context) for url in urls]
+out["outcomes"] = [outcome(get, url, context) for url in urls]
 out["loaded"] = [dict(rdn[0] for rdn in c["subject"]).get("commonName") for c in context.get_ca_certs()]  # type: ignore[index,misc]
 out["dir_back"] = bool(out.get("capath")) and os.path.isdir(out["capath"])
 print(json.dumps(out))

@@ -14,11 +14,6 @@ from probe import outcome
 CORP_ROOT = "/etc/ssl/certs/corptls-test-corporate-root.pem"
 
 
-def corp_der() -> bytes:
-    with open(CORP_ROOT) as f:
-        return ssl.PEM_cert_to_DER_cert(f.read())
-
-
 #: Set by the `scenario` fixture (tests/conftest.py): the corporate leaf's chain and key files.
 CORP_LEAF_VAR, CORP_LEAF_HOST = "CORPTLS_TEST_CORP_LEAF", "leaf.corptls.test"
 

@@ -28,3 +28,8 @@ def reported(proc: subprocess.CompletedProcess[str]) -> Any:
 def assert_fails(outcome: str, *reasons: str) -> None:
     """`outcome` is a failure for one of `reasons`, whatever the client wrapped it in."""
     assert outcome != "ok" and any(reason in outcome for reason in reasons), outcome
+
+
+def assert_verify_failed(outcome: str, reason: str) -> None:
+    """`outcome` is a failed verification (VERIFY_FAILED), for `reason`."""
+    assert VERIFY_FAILED in outcome and reason in outcome, outcome

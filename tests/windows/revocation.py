@@ -10,7 +10,6 @@ Chains that must be rejected get one too, so only the fault under test can fail 
 from __future__ import annotations
 
 import datetime as dt
-import ssl
 import threading
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -111,7 +110,7 @@ def revocable_chain(
     chain, _ = pki.leaf(
         hostname, issuer=issuer, expired=expired, san=list(san), extensions=(crl_distribution_point(crl_url),)
     )
-    blocks = [b + "-----END CERTIFICATE-----\n" for b in chain.decode().split("-----END CERTIFICATE-----\n")[:-1]]
+    certs = x509.load_pem_x509_certificates(chain)
     if issuer == "rogue":
-        blocks.append(pki.rogue_root_pem.read_text())
-    return [ssl.PEM_cert_to_DER_cert(b) for b in blocks]
+        certs += x509.load_pem_x509_certificates(pki.rogue_root_pem.read_bytes())
+    return [cert.public_bytes(serialization.Encoding.DER) for cert in certs]

@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PureWindowsPath
 
+from tests.support.outcomes import reported
 from tests.support.store import empty_dir, scrubbed_env
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -139,16 +140,12 @@ class WinePython:
         return parse_json(proc, f"probe {client} {mode}")["results"][client]
 
 
-def parse_json(proc: subprocess.CompletedProcess[str], what: str) -> dict:  # type: ignore[type-arg]
-    lines = proc.stdout.strip().splitlines()
-    if proc.returncode != 0 or not lines:
-        raise AssertionError(
-            f"{what}: rc={proc.returncode}\nstdout: {proc.stdout[-3000:]}\nstderr: {proc.stderr[-5000:]}"
-        )
+def parse_json(proc: subprocess.CompletedProcess[str], what: str) -> dict:
+    """outcomes.reported, its failure labelled with `what`."""
     try:
-        return json.loads(lines[-1])  # type: ignore[no-any-return]
-    except json.JSONDecodeError as exc:
-        raise AssertionError(f"{what}: no JSON on the last line ({exc})\nstdout: {proc.stdout[-3000:]}") from exc
+        return reported(proc)
+    except (AssertionError, json.JSONDecodeError) as exc:
+        raise AssertionError(f"{what}: {exc}") from exc
 
 
 def install_lane(wheel: Path) -> WinePython:
