@@ -110,14 +110,19 @@ class Bundle:
         # Kept: on Windows every context loads the intermediate store's certificates again.
         if len(self._hash_of) > 4096:  # bounded, whatever a long-lived process loads
             self._hash_of.clear()
+        hashes = set()
         for der in others:
-            if der not in self._hash_of:
+            try:
+                subject_hash = self._hash_of[der]
+            except KeyError:  # not seen yet (or another thread just cleared the map)
                 try:
-                    self._hash_of[der] = _native.inspect(der).subject_hash
+                    subject_hash = _native.inspect(der).subject_hash
                 except ValueError:  # OpenSSL loaded it; we cannot read it: it names nothing of ours
-                    self._hash_of[der] = None
-        hashes = {self._hash_of.get(der) for der in others}
-        return "".join(self._pem_by_hash.get(h, "") for h in sorted(h for h in hashes if h))
+                    subject_hash = None
+                self._hash_of[der] = subject_hash
+            if subject_hash is not None:
+                hashes.add(subject_hash)
+        return "".join(self._pem_by_hash.get(h, "") for h in sorted(hashes))
 
     def hashed_dir_usable(self) -> bool:
         """True when the hashed directory can be read (its files counted at most once a second), or
